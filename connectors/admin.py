@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.contrib import admin
+
+from sync_portal.admin_utils import ReadOnlyAdminMixin, ReadOnlyInline
+
+from .models import Connection, ExternalRef, Integration, SyncCursor, SyncRun, Transfer, TransferAttempt
+
+
+class ConnectionForm(forms.ModelForm):
+    """Credentials are write-only: the form never shows the stored value."""
+
+    base_url = forms.URLField(max_length=300, assume_scheme="https")
+    new_credentials = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
+        help_text='JSON object, e.g. {"token": "…"}. Leave empty to keep the stored credentials.',
+    )
+
+    class Meta:
+        model = Connection
+        fields = ["name", "role", "platform", "base_url", "parameters", "enabled", "sync_interval"]
+
+    def clean_new_credentials(self) -> dict | None:
+        raw = self.cleaned_data["new_credentials"].strip()
+        if not raw:
+            return None
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(f"Not valid JSON: {exc.msg} (line {exc.lineno}).") from exc
+        if not isinstance(value, dict):
+            raise forms.ValidationError("Credentials must be a JSON object.")
+        return value
+
+    def save(self, commit: bool = True) -> Connection:
+        new = self.cleaned_data.get("new_credentials")
+        if new is not None:
+            self.instance.credentials = new
+        return super().save(commit=commit)
+
+
+class SyncRunInline(ReadOnlyInline):
+    model = SyncRun
+    fields = ["kind", "status", "started_at", "finished_at", "stats", "error"]
+    max_num = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).order_by("-started_at")
+
+
+@admin.register(Connection)
+class ConnectionAdmin(admin.ModelAdmin):
+    form = ConnectionForm
+    list_display = [
+        "name",
+        "role",
+        "platform",
+        "base_url",
+        "enabled",
+        "sync_interval",
+        "last_cycle_at",
+        "credentials_set",
+    ]
+    list_filter = ["role", "platform", "enabled"]
+    search_fields = ["name", "platform", "base_url"]
+    readonly_fields = ["credentials_set", "last_cycle_at"]
+    inlines = [SyncRunInline]
+
+    @admin.display(description="Credentials", boolean=True)
+    def credentials_set(self, obj: Connection) -> bool:
+        return obj.has_credentials
+
+
+@admin.register(Integration)
+class IntegrationAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "enabled", "default_item_no", "shipping_item_no", "default_customer_no"]
+    list_select_related = ["shop", "erp"]
+    fieldsets = [
+        (None, {"fields": ["shop", "erp", "enabled", "transfer_statuses"]}),
+        ("Fallbacks (V2, V3)", {"fields": ["default_item_no", "shipping_item_no", "default_customer_no"]}),
+        ("Customer conflicts (C1–C3)", {"fields": ["policy_no_similar", "policy_one_similar", "guest_policy"]}),
+        (
+            "Mappings (S7, S11, R4, C5)",
+            {"fields": ["status_map", "payment_method_map", "shipping_method_map", "vat_map"]},
+        ),
+        (
+            "ERP document (R2, S7)",
+            {"fields": ["warehouse_code", "numbering_series", "erp_shop_id", "erp_sends_confirmation"]},
+        ),
+    ]
+
+
+class TransferAttemptInline(ReadOnlyInline):
+    model = TransferAttempt
+    fields = ["number", "started_at", "duration_ms", "outcome", "http_status", "error", "hint"]
+    show_change_link = True
+
+
+@admin.register(Transfer)
+class TransferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["__str__", "kind", "state", "tries", "next_attempt_at", "remote_id", "last_error"]
+    list_filter = ["state", "kind", "connection", "error_source"]
+    search_fields = ["remote_id", "last_error"]
+    list_select_related = ["connection"]
+    inlines = [TransferAttemptInline]
+
+
+@admin.register(TransferAttempt)
+class TransferAttemptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["transfer", "number", "started_at", "duration_ms", "outcome", "http_status", "error"]
+    list_filter = ["outcome"]
+    list_select_related = ["transfer__connection"]
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["connection", "kind", "status", "started_at", "finished_at", "stats", "error"]
+    list_filter = ["status", "kind", "connection"]
+    list_select_related = ["connection"]
+
+
+@admin.register(SyncCursor)
+class SyncCursorAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["connection", "stream", "value", "updated_at"]
+    list_select_related = ["connection"]
+
+
+@admin.register(ExternalRef)
+class ExternalRefAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["connection", "content_type", "object_id", "external_id", "remote_updated_at", "bound_at"]
+    list_filter = ["connection", "content_type"]
+    search_fields = ["external_id"]
+    list_select_related = ["connection", "content_type"]

@@ -1,0 +1,380 @@
+"""Connections to external systems, the rules of each shop->ERP pair, and the
+bookkeeping that makes every transfer exactly-once: bindings, transfers and
+their attempts, cursors and runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from sync_portal.fields import EncryptedJSONField
+
+
+class Role(models.TextChoices):
+    SHOP = "shop", _("Web shop")
+    ERP = "erp", _("ERP")
+
+
+class Connection(models.Model):
+    """One external system — a web shop or an ERP — and how to reach it.
+
+    ``credentials`` is encrypted at rest and never shown back: the admin and
+    the API only say whether it is set.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    role = models.CharField(max_length=8, choices=Role.choices)
+    platform = models.CharField(max_length=40, help_text=_("Platform key from the connector registry, e.g. 'magento'."))
+    base_url = models.URLField(max_length=300)
+    parameters = models.JSONField(default=dict, blank=True, help_text=_("Platform options that are not secret."))
+    credentials = EncryptedJSONField(default=dict, blank=True, editable=False)
+    enabled = models.BooleanField(default=True)
+    sync_interval = models.PositiveIntegerField(default=5, help_text=_("Minutes between automatic sync cycles (R1)."))
+    last_cycle_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [
+            ("sync_connection", "Can start a sync cycle now"),
+            ("test_connection", "Can test a connection"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.credentials)
+
+    def is_cycle_due(self, now: dt.datetime) -> bool:
+        """Whether the interval since the last cycle has passed."""
+        if not self.enabled:
+            return False
+        if self.last_cycle_at is None:
+            return True
+        return now >= self.last_cycle_at + dt.timedelta(minutes=self.sync_interval)
+
+
+class CustomerPolicy(models.TextChoices):
+    ASK = "ask", _("Ask (order waits for an accountant)")
+    ADD_NEW = "add_new", _("Add a new customer")
+    MERGE = "merge", _("Merge with the similar customer")
+    DEFAULT = "default", _("Use the default customer")
+
+
+class GuestPolicy(models.TextChoices):
+    REGULAR = "regular", _("Regular customer record")
+    ONE_TIME = "one_time", _("One-time customer")
+    DEFAULT = "default", _("Use the default customer")
+
+
+class Integration(models.Model):
+    """The rules of one shop->ERP pair (P5): what is sent when, and how.
+
+    One shop sends its orders to exactly one ERP; one ERP may serve several
+    shops (R2), each with its own numbering series and shop id.
+    """
+
+    shop = models.OneToOneField(
+        Connection,
+        on_delete=models.PROTECT,
+        related_name="integration",
+        limit_choices_to={"role": Role.SHOP},
+    )
+    erp = models.ForeignKey(
+        Connection,
+        on_delete=models.PROTECT,
+        related_name="integrations_as_erp",
+        limit_choices_to={"role": Role.ERP},
+    )
+    enabled = models.BooleanField(default=True)
+    transfer_statuses = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_("Shop statuses at which an order is sent to the ERP (V1)."),
+    )
+    default_item_no = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text=_("ERP item for products without a reference, e.g. 'Other item, not linked' (V2)."),
+    )
+    shipping_item_no = models.CharField(max_length=60, blank=True, help_text=_("ERP item for the freight line (V2)."))
+    default_customer_no = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text=_("ERP customer for buyers without a number, e.g. 'Web customer, not linked' (V3)."),
+    )
+    policy_no_similar = models.CharField(
+        max_length=12,
+        choices=CustomerPolicy.choices,
+        default=CustomerPolicy.ADD_NEW,
+        help_text=_("When no similar ERP customer exists (C1)."),
+    )
+    policy_one_similar = models.CharField(
+        max_length=12,
+        choices=CustomerPolicy.choices,
+        default=CustomerPolicy.ASK,
+        help_text=_("When exactly one similar ERP customer exists (C2)."),
+    )
+    guest_policy = models.CharField(
+        max_length=12,
+        choices=GuestPolicy.choices,
+        default=GuestPolicy.REGULAR,
+        help_text=_("Buyers without a shop account (C3)."),
+    )
+    status_map = models.JSONField(default=dict, blank=True, help_text=_("ERP order status -> shop status (S11)."))
+    payment_method_map = models.JSONField(
+        default=dict, blank=True, help_text=_("Shop payment method -> ERP code (S7, C5).")
+    )
+    shipping_method_map = models.JSONField(
+        default=dict, blank=True, help_text=_("Shop shipping method -> ERP code (S7).")
+    )
+    vat_map = models.JSONField(default=dict, blank=True, help_text=_("VAT rate in percent -> ERP VAT code (R4)."))
+    warehouse_code = models.CharField(
+        max_length=30, blank=True, help_text=_("ERP warehouse orders draw from; stock read from it (R2, S10).")
+    )
+    numbering_series = models.CharField(
+        max_length=30, blank=True, help_text=_("ERP order numbering series of this shop (R2, C5).")
+    )
+    erp_shop_id = models.CharField(
+        max_length=30, blank=True, help_text=_("Identifies this shop on a shared ERP account (S7).")
+    )
+    erp_sends_confirmation = models.BooleanField(
+        default=False, help_text=_("Whether the ERP e-mails the order confirmation (S7).")
+    )
+
+    def __str__(self) -> str:
+        return f"{self.shop} → {self.erp}"
+
+    def clean(self) -> None:
+        if self.shop_id is not None and self.shop.role != Role.SHOP:
+            raise ValidationError({"shop": _("Choose a shop connection.")})
+        if self.erp_id is not None and self.erp.role != Role.ERP:
+            raise ValidationError({"erp": _("Choose an ERP connection.")})
+
+
+class ExternalRef(models.Model):
+    """Binds a local object to its id in one external system.
+
+    Unique per (connection, entity, external id): an import that sees the same
+    remote object twice updates one row, never creates a second.
+    """
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="refs")
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, verbose_name=_("entity"))
+    object_id = models.PositiveBigIntegerField()
+    obj = GenericForeignKey("content_type", "object_id")
+    external_id = models.CharField(max_length=120)
+    remote_updated_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("Remote 'last modified' when last imported: skip if unchanged.")
+    )
+    bound_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "content_type", "external_id"], name="uniq_ref_external_id"),
+            models.UniqueConstraint(fields=["connection", "content_type", "object_id"], name="uniq_ref_local_object"),
+        ]
+        verbose_name = _("external reference")
+
+    def __str__(self) -> str:
+        return f"{self.connection}: {self.content_type.model} {self.external_id}"
+
+
+class IllegalTransition(Exception):
+    """A Transfer was asked to move to a state its current state cannot reach."""
+
+
+class TransferKind(models.TextChoices):
+    SALES_ORDER = "sales_order", _("Sales order")
+    CUSTOMER = "customer", _("Customer")
+    PRODUCT = "product", _("Product")
+    STOCK = "stock", _("Stock")
+    PRICE = "price", _("Price")
+    ORDER_STATUS = "order_status", _("Order status")
+
+
+class TransferState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    RETRY_WAIT = "retry_wait", _("Waiting to retry")
+    UNKNOWN = "unknown", _("Outcome unknown")
+    NEEDS_ATTENTION = "needs_attention", _("Needs attention")
+    CONFLICT = "conflict", _("Customer conflict")
+
+
+class ErrorSource(models.TextChoices):
+    NONE = "", _("None")
+    VALIDATION = "validation", _("Error (fix a setting or mapping)")
+    SYNC = "sync", _("Sync error (reported by the remote system)")
+
+
+S = TransferState
+# Every move a transfer may make. "sent -> pending" exists for the repeating
+# kinds (stock, price, status); the sales-order service never re-creates a
+# bound document, it looks it up.
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    S.PENDING: frozenset({S.SENDING, S.NEEDS_ATTENTION, S.CONFLICT}),
+    S.SENDING: frozenset({S.SENT, S.RETRY_WAIT, S.UNKNOWN, S.NEEDS_ATTENTION, S.CONFLICT}),
+    S.RETRY_WAIT: frozenset({S.SENDING, S.PENDING, S.NEEDS_ATTENTION}),
+    S.UNKNOWN: frozenset({S.SENDING, S.PENDING, S.NEEDS_ATTENTION}),
+    S.NEEDS_ATTENTION: frozenset({S.PENDING}),
+    S.CONFLICT: frozenset({S.PENDING, S.NEEDS_ATTENTION}),
+    S.SENT: frozenset({S.PENDING}),
+}
+del S
+
+
+class Transfer(models.Model):
+    """One outbound document to one connection: the unit of exactly-once.
+
+    Unique per (connection, object, kind). The state machine lives in
+    ``ALLOWED_TRANSITIONS``; workers claim a row before sending (see
+    ``connectors.services.transfer_claim``) so no two push the same one.
+    """
+
+    connection = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="transfers")
+    kind = models.CharField(max_length=20, choices=TransferKind.choices)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    obj = GenericForeignKey("content_type", "object_id")
+    state = models.CharField(max_length=20, choices=TransferState.choices, default=TransferState.PENDING, db_index=True)
+    tries = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    needs_lookup = models.BooleanField(
+        default=False,
+        help_text=_("An earlier attempt may have reached the remote system: look it up before creating."),
+    )
+    remote_id = models.CharField(max_length=120, blank=True, help_text=_("Id of the document in the remote system."))
+    error_source = models.CharField(max_length=12, choices=ErrorSource.choices, blank=True, default="")
+    last_error = models.TextField(blank=True)
+    last_hint = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "content_type", "object_id", "kind"], name="uniq_transfer_per_object"
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="transfer_due_idx")]
+        permissions = [("resend_transfer", "Can resend a transfer")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.object_id} → {self.connection} ({self.state})"
+
+    def can_move_to(self, state: str) -> bool:
+        return state in ALLOWED_TRANSITIONS[self.state]
+
+    def move_to(self, state: str, **changes: Any) -> None:
+        """Change state in memory after checking the transition is legal.
+
+        Raises IllegalTransition otherwise; the caller saves.
+        """
+        if not self.can_move_to(state):
+            raise IllegalTransition(f"Transfer {self.pk}: {self.state} -> {state} is not allowed")
+        self.state = state
+        for name, value in changes.items():
+            setattr(self, name, value)
+
+
+class AttemptOutcome(models.TextChoices):
+    SENT = "sent", _("Sent")
+    FOUND = "found", _("Found already in the remote system")
+    RETRY = "retry", _("Temporary failure, will retry")
+    UNKNOWN = "unknown", _("No answer: outcome unknown")
+    FAILED = "failed", _("Refused by the remote system")
+    INVALID = "invalid", _("Not sent: data or mapping missing")
+    CONFLICT = "conflict", _("Not sent: customer conflict")
+
+
+class TransferAttempt(models.Model):
+    """The log of one try of a transfer: what was sent, what came back.
+
+    Written once and never edited (read-only in the admin); secrets are
+    removed before the excerpts are stored.
+    """
+
+    transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="attempts")
+    number = models.PositiveIntegerField()
+    started_at = models.DateTimeField(default=timezone.now)
+    duration_ms = models.PositiveIntegerField(default=0)
+    outcome = models.CharField(max_length=12, choices=AttemptOutcome.choices)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    request_excerpt = models.TextField(blank=True)
+    response_excerpt = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+    hint = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["transfer", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["transfer", "number"], name="uniq_attempt_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.transfer_id} try {self.number}: {self.outcome}"
+
+
+class SyncCursor(models.Model):
+    """How far one stream of one connection has been imported.
+
+    Moved only after a page was stored successfully; an import starts from
+    the cursor minus a buffer, so late-arriving rows are not skipped.
+    """
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="cursors")
+    stream = models.CharField(max_length=30)
+    value = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["connection", "stream"], name="uniq_cursor")]
+
+    def __str__(self) -> str:
+        return f"{self.connection} {self.stream} @ {self.value}"
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    OK = "ok", _("OK")
+    FAILED = "failed", _("Failed")
+
+
+class SyncRun(models.Model):
+    """One sync cycle (or one step of it) for one connection, with counts."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="runs")
+    kind = models.CharField(max_length=30)
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.RUNNING)
+    started_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    stats = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.connection} {self.kind} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+    def finish(self, *, status: str, error: str = "", **stats: int) -> None:
+        """Close the run with its outcome and counts, and save."""
+        self.status = status
+        self.error = error
+        self.stats = {**self.stats, **stats}
+        self.finished_at = timezone.now()
+        self.save(update_fields=["status", "error", "stats", "finished_at"])

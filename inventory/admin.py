@@ -1,0 +1,51 @@
+from django.contrib import admin
+
+from .models import Product, ProductSupplier, StockLevel, Supplier, Warehouse
+
+
+class StockLevelInline(admin.TabularInline):
+    model = StockLevel
+    extra = 0
+
+
+class ProductSupplierInline(admin.TabularInline):
+    model = ProductSupplier
+    extra = 0
+    autocomplete_fields = ["supplier"]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["sku", "name", "reference", "ean", "price_excl_vat", "vat_rate", "status", "is_service", "shop"]
+    list_filter = ["status", "is_service", "vat_rate", "shop"]
+    search_fields = ["sku", "reference", "ean", "name", "manufacturer_article_no"]
+    list_select_related = ["shop"]
+    inlines = [StockLevelInline, ProductSupplierInline]
+
+
+@admin.register(Warehouse)
+class WarehouseAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "is_main"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(StockLevel)
+class StockLevelAdmin(admin.ModelAdmin):
+    list_display = ["product", "warehouse", "physical", "reserved", "free", "incoming", "minimum", "to_purchase"]
+    list_filter = ["warehouse"]
+    search_fields = ["product__sku", "product__name"]
+    list_select_related = ["product", "warehouse"]
+
+
+@admin.register(Supplier)
+class SupplierAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(ProductSupplier)
+class ProductSupplierAdmin(admin.ModelAdmin):
+    list_display = ["product", "supplier", "supplier_article_no", "is_default"]
+    list_filter = ["supplier", "is_default"]
+    search_fields = ["product__sku", "supplier__name", "supplier_article_no"]
+    list_select_related = ["product", "supplier"]

@@ -1,0 +1,144 @@
+"""Shop orders mirrored in the portal: header, lines, addresses, discount codes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+ZERO = Decimal("0")
+
+
+class Order(models.Model):
+    """A shop order as last read from the shop (S7, R4).
+
+    ``erp_order_no`` is filled the moment the ERP returns it (V4, S9); the
+    transfer itself is tracked by ``connectors.Transfer``.
+    """
+
+    shop = models.ForeignKey("connectors.Connection", on_delete=models.PROTECT, related_name="orders")
+    number = models.CharField(_("shop order number"), max_length=60)
+    shop_status = models.CharField(max_length=40, db_index=True)
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="orders", null=True, blank=True
+    )
+    currency = models.CharField(max_length=3, default="NOK")
+    language = models.CharField(max_length=10, blank=True)
+    placed_at = models.DateTimeField(db_index=True)
+    shop_updated_at = models.DateTimeField(null=True, blank=True)
+    payment_method = models.CharField(max_length=60, blank=True)
+    shipping_method = models.CharField(max_length=60, blank=True)
+    payment_reference = models.CharField(max_length=120, blank=True, help_text=_("e.g. Klarna / DIBS reference"))
+    customer_comment = models.TextField(blank=True)
+    internal_comment = models.TextField(blank=True)
+    customer_reference = models.CharField(max_length=120, blank=True)
+    email = models.EmailField(blank=True)
+    shipping_excl_vat = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    shipping_vat_rate = models.DecimalField(max_digits=5, decimal_places=2, default=ZERO)
+    grand_total = models.DecimalField(
+        max_digits=14, decimal_places=2, default=ZERO, help_text=_("Total incl. VAT as the shop states it.")
+    )
+    erp_order_no = models.CharField(_("ERP order number"), max_length=60, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-placed_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["shop", "number"], name="uniq_order_number_per_shop")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def set_status(self, status: str) -> bool:
+        """Record a new shop status; return whether it changed. The caller saves."""
+        if status == self.shop_status:
+            return False
+        self.shop_status = status
+        return True
+
+    def set_erp_order_no(self, number: str) -> None:
+        """Bind the ERP's number; refuses to overwrite a different one (V4)."""
+        if self.erp_order_no and self.erp_order_no != number:
+            raise ValueError(
+                f"Order {self.number} is already ERP order {self.erp_order_no}; refusing to rebind to {number}."
+            )
+        self.erp_order_no = number
+
+
+class OrderLine(models.Model):
+    """One line of a shop order (S7): quantity, product, name, VAT, price excl. VAT."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField(default=0)
+    product = models.ForeignKey(
+        "inventory.Product", on_delete=models.SET_NULL, null=True, blank=True, related_name="order_lines"
+    )
+    sku = models.CharField(max_length=100, blank=True)
+    reference = models.CharField(
+        max_length=100, blank=True, help_text=_("ERP item number from the variant or product (V2).")
+    )
+    name = models.CharField(max_length=255)
+    is_service = models.BooleanField(default=False)
+    quantity = models.DecimalField(max_digits=12, decimal_places=3)
+    unit_price_excl_vat = models.DecimalField(max_digits=14, decimal_places=4)
+    vat_rate = models.DecimalField(max_digits=5, decimal_places=2)
+    discount_amount = models.DecimalField(
+        max_digits=14, decimal_places=2, default=ZERO, help_text=_("Line discount excl. VAT from the shop.")
+    )
+
+    class Meta:
+        ordering = ["order", "position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.name}"
+
+
+class AddressKind(models.TextChoices):
+    BILLING = "billing", _("Billing")
+    DELIVERY = "delivery", _("Delivery")
+
+
+class OrderAddress(models.Model):
+    """The billing or delivery address as written on the order."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="addresses")
+    kind = models.CharField(max_length=10, choices=AddressKind.choices)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    company = models.CharField(max_length=200, blank=True)
+    street = models.CharField(max_length=200, blank=True)
+    postcode = models.CharField(max_length=20, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["order", "kind"], name="uniq_order_address_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.first_name} {self.last_name}, {self.city}"
+
+
+class DiscountKind(models.TextChoices):
+    PERCENT = "percent", _("Percentage")
+    FIXED = "fixed", _("Fixed amount")
+
+
+class OrderDiscount(models.Model):
+    """A discount code applied to the order (S8).
+
+    A percentage is spread over the lines; a fixed amount (incl. VAT, as
+    shops show it) becomes its own line.
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="discounts")
+    code = models.CharField(max_length=60)
+    kind = models.CharField(max_length=10, choices=DiscountKind.choices)
+    value = models.DecimalField(
+        max_digits=14, decimal_places=4, help_text=_("Percent for a percentage code; amount incl. VAT for a fixed one.")
+    )
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.value}{'%' if self.kind == DiscountKind.PERCENT else ''})"

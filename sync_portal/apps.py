@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class SyncPortalConfig(AppConfig):
+    """Project-wide pieces: start-up checks, roles (groups), shared fields."""
+
+    name = "sync_portal"
+    verbose_name = "Sync Portal"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the system checks)

@@ -1,0 +1,169 @@
+"""Settings for Sync Portal, read from the environment with django-environ.
+
+Every value has a safe default for the demo (SQLite, ORM broker, DEBUG on);
+production sets DATABASE_URL, SECRET_KEY, DEBUG=off and ALLOWED_HOSTS.
+"""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env(
+    DEBUG=(bool, True),
+    ALLOWED_HOSTS=(list, ["localhost", "127.0.0.1", "[::1]"]),
+    FIELD_ENCRYPTION_KEYS=(list, []),
+    TRANSFER_MAX_TRIES=(int, 8),
+    TRANSFER_SENDING_TIMEOUT=(int, 600),
+    Q_WORKERS=(int, 2),
+)
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env("DEBUG")
+# Refusing to start without a real key when DEBUG is off: a guessable key would
+# let anyone forge sessions and derive the credential-encryption key.
+if DEBUG:
+    SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me")
+else:
+    SECRET_KEY = env("SECRET_KEY")
+ALLOWED_HOSTS = env("ALLOWED_HOSTS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_q",
+    "sync_portal",
+    "customers",
+    "inventory",
+    "orders",
+    "connectors",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "sync_portal.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "sync_portal.wsgi.application"
+
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+}
+# WAL lets the web server read while a worker writes; IMMEDIATE takes the
+# write lock at BEGIN so two writers queue on the busy timeout instead of
+# failing with "database is locked" halfway through a transaction.
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 30,
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("nb", "Norsk bokmål"), ("sv", "Svenska"), ("pl", "Polski"), ("hu", "Magyar")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+# Credentials at rest: a list of Fernet keys, newest first (MultiFernet), so a
+# key can be rotated without losing the ability to read old rows. Without one,
+# a key is derived from SECRET_KEY (fine for the demo, documented in README).
+FIELD_ENCRYPTION_KEYS = env("FIELD_ENCRYPTION_KEYS")
+
+# --- Transfers (DESIGN.md "Transfers") ---
+TRANSFER_MAX_TRIES = env("TRANSFER_MAX_TRIES")
+TRANSFER_BACKOFF_BASE = 30  # seconds before the first retry
+TRANSFER_BACKOFF_CAP = 3600  # never wait more than an hour between tries
+# A transfer left in "sending" longer than this is treated as "outcome unknown".
+TRANSFER_SENDING_TIMEOUT = env("TRANSFER_SENDING_TIMEOUT")
+
+# --- django-q2 ---
+# The ORM broker commits with the order row, so an enqueued task is never
+# lost with a rolled-back transaction. "retry" must exceed "timeout", or the
+# broker re-delivers a task that is still running (checked at start-up).
+REDIS_URL = env("REDIS_URL", default="")
+Q_CLUSTER = {
+    "name": "sync_portal",
+    "workers": env("Q_WORKERS"),
+    "timeout": 300,
+    "retry": 360,
+    "max_attempts": 1,
+    "catch_up": False,
+    "orm": "default",
+    "save_limit": 500,
+    "ack_failures": True,
+    "poll": 1,
+}
+if REDIS_URL:
+    Q_CLUSTER.pop("orm")
+    Q_CLUSTER["redis"] = REDIS_URL
+
+# Schedules the portal installs (management command `install_schedules`).
+# Names are unique: the queue check refuses duplicates.
+SYNC_SCHEDULES = [
+    {
+        "name": "sync-portal-tick",
+        "func": "connectors.tasks.tick",
+        "minutes": 1,
+    },
+]
+
+REST_FRAMEWORK = {
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -2,5 +2,12 @@ from django.apps import AppConfig
 
 
 class ConnectorsConfig(AppConfig):
+    """The sync engine: connections, transfers, scheduling, platforms."""
+
     default_auto_field = "django.db.models.BigAutoField"
     name = "connectors"
+
+    def ready(self) -> None:
+        from . import registry, sync  # noqa: F401  (sync registers the transfer handlers)
+
+        registry.load()

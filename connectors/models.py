@@ -108,6 +108,15 @@ class Integration(models.Model):
         help_text=_("ERP item for products without a reference, e.g. 'Other item, not linked' (V2)."),
     )
     shipping_item_no = models.CharField(max_length=60, blank=True, help_text=_("ERP item for the freight line (V2)."))
+    discount_item_no = models.CharField(
+        max_length=60, blank=True, help_text=_("ERP item for fixed-amount discount lines; empty: default item (S8).")
+    )
+    rounding_item_no = models.CharField(
+        max_length=60, blank=True, help_text=_("ERP item for a cent of rounding; empty: default item.")
+    )
+    service_item_map = models.JSONField(
+        default=dict, blank=True, help_text=_("Service name -> ERP item number: services match by name (R4).")
+    )
     default_customer_no = models.CharField(
         max_length=60,
         blank=True,
@@ -378,3 +387,17 @@ class SyncRun(models.Model):
         self.stats = {**self.stats, **stats}
         self.finished_at = timezone.now()
         self.save(update_fields=["status", "error", "stats", "finished_at"])
+
+
+class RateWindow(models.Model):
+    """Calls made to one connection in one second, shared by every worker process."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="+")
+    second = models.BigIntegerField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["connection", "second"], name="uniq_rate_window")]
+
+    def __str__(self) -> str:
+        return f"{self.connection_id}@{self.second}: {self.count}"

@@ -122,6 +122,7 @@ TRANSFER_BACKOFF_BASE = 30  # seconds before the first retry
 TRANSFER_BACKOFF_CAP = 3600  # never wait more than an hour between tries
 # A transfer left in "sending" longer than this is treated as "outcome unknown".
 TRANSFER_SENDING_TIMEOUT = env("TRANSFER_SENDING_TIMEOUT")
+TRANSFER_TICK_BATCH = 500  # transfers enqueued per tick at most
 
 # --- django-q2 ---
 # The ORM broker commits with the order row, so an enqueued task is never

@@ -1,0 +1,83 @@
+"""Typed errors of the connector layer.
+
+Every error carries a ``message`` (the remote system's words, verbatim when
+it gave any) and a ``hint`` a back-office person can act on. The engine
+decides what to do by type alone:
+
+- RetryableError: nothing happened remotely; try again later.
+- AmbiguousError: the request was sent and may have taken effect; look the
+  document up before trying again, never create blindly.
+- PermanentError: the remote system refused; a person must fix something.
+- MappingError: found before any call; a setting or mapping is missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class ConnectorError(Exception):
+    """Base of all connector errors."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str = "",
+        http_status: int | None = None,
+        response_excerpt: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.http_status = http_status
+        self.response_excerpt = response_excerpt
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class RetryableError(ConnectorError):
+    """Temporary failure before the remote system acted: timeout on connect, 429, 5xx."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class AmbiguousError(ConnectorError):
+    """Sent, but no answer came back: the document may exist remotely."""
+
+
+class PermanentError(ConnectorError):
+    """The remote system refused the request (4xx); retrying as is will not help."""
+
+
+class AuthError(PermanentError):
+    """Credentials were refused."""
+
+
+class NotFoundError(PermanentError):
+    """The remote object does not exist."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing to fix before an order can be sent."""
+
+    message: str
+    hint: str
+
+
+@dataclass
+class MappingError(Exception):
+    """Validation before any remote call found missing mappings or data (V5, C5)."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return "; ".join(p.message for p in self.problems)
+
+    @property
+    def hint(self) -> str:
+        return " ".join(p.hint for p in self.problems)

@@ -1,0 +1,205 @@
+"""HTTP client base for every platform client.
+
+One place decides what a failure means (see connectors.exceptions):
+
+- nothing sent (connect refused/timed out), 429, 503 -> RetryableError
+- sent but no answer (read timeout, connection dropped), or 500/502/504 to a
+  request that creates something -> AmbiguousError
+- 401/403 -> AuthError, 404 -> NotFoundError, other 4xx -> PermanentError
+
+Every call logs one line (method, path, status, duration) with secrets
+removed, and passes through the connection's rate limiter first.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
+
+import requests
+
+from .base import RateLimiter
+from .exceptions import AmbiguousError, AuthError, NotFoundError, PermanentError, RetryableError
+
+logger = logging.getLogger("connectors.http")
+
+T = TypeVar("T")
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+EXCERPT = 2000
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """Replace every secret value in ``text`` by '***'."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return text
+
+
+def iter_pages(fetch: Callable[[int], tuple[list[T], bool]], *, first: int = 1, limit: int = 10_000) -> Iterator[T]:
+    """Yield items from numbered pages until ``fetch(page)`` says there are no more.
+
+    ``limit`` stops a server that always claims more pages from looping forever.
+    """
+    page = first
+    while page < first + limit:
+        items, has_more = fetch(page)
+        yield from items
+        if not has_more or not items:
+            return
+        page += 1
+    raise PermanentError(f"Gave up after {limit} pages: the server keeps reporting more.")
+
+
+class HttpClient:
+    """requests.Session with timeouts, typed errors, rate limit and redacted logs."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 30.0,
+        limiter: RateLimiter | None = None,
+        secrets: Iterable[str] = (),
+        session: requests.Session | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/") + "/"
+        self.timeout = (connect_timeout, read_timeout)
+        self.limiter = limiter or RateLimiter()
+        self.secrets = [s for s in secrets if isinstance(s, str)]
+        self.session = session or requests.Session()
+        self.calls = 0
+        self.last_response: requests.Response | None = None
+
+    def url(self, path: str) -> str:
+        return path if path.startswith(("http://", "https://")) else self.base_url + path.lstrip("/")
+
+    def auth_headers(self) -> dict[str, str]:
+        """Headers that authenticate a call; platforms override."""
+        return {}
+
+    def error_message(self, response: requests.Response) -> str:
+        """The remote system's own error text; platforms override to read their envelope."""
+        return response.text[:EXCERPT] or response.reason or f"HTTP {response.status_code}"
+
+    def on_response(self, response: requests.Response) -> None:
+        """Hook for platforms to read rate-limit headers and the like."""
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | list[tuple[str, Any]] | None = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+        data: Any = None,
+        authenticate: bool = True,
+    ) -> requests.Response:
+        """Send one request and return the response, or raise a typed error."""
+        method = method.upper()
+        creates = method not in IDEMPOTENT
+        url = self.url(path)
+        all_headers = {"Accept": "application/json", **(self.auth_headers() if authenticate else {}), **(headers or {})}
+        self.limiter.acquire()
+        started = time.monotonic()
+        self.calls += 1
+        try:
+            response = self.session.request(
+                method, url, params=params, json=json, data=data, headers=all_headers, timeout=self.timeout
+            )
+        except requests.ConnectTimeout as exc:
+            self._log(method, url, "connect-timeout", started)
+            raise RetryableError(f"Could not connect to {self.base_url} (timeout).") from exc
+        except requests.ReadTimeout as exc:
+            self._log(method, url, "read-timeout", started)
+            if creates:
+                raise AmbiguousError(
+                    f"No answer from {self.base_url} within {self.timeout[1]:.0f}s after sending {method}.",
+                    hint="The document may have been created; it is looked up before any new attempt.",
+                ) from exc
+            raise RetryableError(f"No answer from {self.base_url} (timeout).") from exc
+        except requests.ConnectionError as exc:
+            self._log(method, url, "connection-error", started)
+            if creates and not _never_sent(exc):
+                raise AmbiguousError(
+                    f"The connection to {self.base_url} broke after sending {method}.",
+                    hint="The document may have been created; it is looked up before any new attempt.",
+                ) from exc
+            raise RetryableError(f"Could not reach {self.base_url}: {_short(exc)}") from exc
+        self.last_response = response
+        self._log(method, url, response.status_code, started)
+        self.on_response(response)
+        if response.status_code < 400:
+            return response
+        raise self._error_for(response, creates=creates)
+
+    def _error_for(self, response: requests.Response, *, creates: bool) -> Exception:
+        status = response.status_code
+        message = redact(self.error_message(response), self.secrets)
+        excerpt = redact(response.text[:EXCERPT], self.secrets)
+        kwargs = {"http_status": status, "response_excerpt": excerpt}
+        if status == 429:
+            return RetryableError(
+                f"Rate limited by the remote system: {message}",
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                **kwargs,
+            )
+        if status >= 500:
+            if creates and status != 503:
+                return AmbiguousError(
+                    f"Server error {status} after sending: {message}",
+                    hint="The document may have been created; it is looked up before any new attempt.",
+                    **kwargs,
+                )
+            return RetryableError(
+                f"Server error {status}: {message}",
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                **kwargs,
+            )
+        if status in (401, 403):
+            return AuthError(
+                message,
+                hint="The remote system refused the credentials: check them on the connection "
+                "(Integrator) and use 'Test connection'.",
+                **kwargs,
+            )
+        if status == 404:
+            return NotFoundError(message, **kwargs)
+        return PermanentError(message, **kwargs)
+
+    def _log(self, method: str, url: str, status: int | str, started: float) -> None:
+        logger.info(
+            "%s %s -> %s in %dms", method, redact(url, self.secrets), status, (time.monotonic() - started) * 1000
+        )
+
+
+def _never_sent(exc: requests.ConnectionError) -> bool:
+    """True when the connection failed before the request could have been sent."""
+    text = repr(exc)
+    return any(
+        marker in text
+        for marker in ("NewConnectionError", "Connection refused", "Name or service not known", "NameResolution")
+    )
+
+
+def _short(exc: Exception) -> str:
+    return str(exc).split("(Caused by")[0][:300]

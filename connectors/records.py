@@ -1,0 +1,196 @@
+"""Frozen dataclasses exchanged between the engine and the platforms.
+
+Platform code returns and accepts only these: no Django models cross the
+line. Money is Decimal, datetimes are aware, text is str.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class AddressRecord:
+    first_name: str = ""
+    last_name: str = ""
+    company: str = ""
+    street: str = ""
+    postcode: str = ""
+    city: str = ""
+    country: str = ""
+    email: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class CustomerRecord:
+    """A shop customer (S3). ``external_id`` is empty for a guest."""
+
+    external_id: str = ""
+    customer_type: str = "P"  # C company / P private
+    first_name: str = ""
+    last_name: str = ""
+    company: str = ""
+    org_no: str = ""
+    language: str = ""
+    email: str = ""
+    phone: str = ""
+    fax: str = ""
+    mobile: str = ""
+    erp_customer_no: str = ""
+    is_guest: bool = False
+    billing: AddressRecord | None = None
+    delivery: AddressRecord | None = None
+    updated_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class OrderLineRecord:
+    sku: str
+    name: str
+    quantity: Decimal
+    unit_price_excl_vat: Decimal
+    vat_rate: Decimal
+    reference: str = ""
+    discount_amount: Decimal = Decimal("0")
+    is_service: bool = False
+
+
+@dataclass(frozen=True)
+class DiscountRecord:
+    code: str
+    kind: str  # "percent" | "fixed"
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class OrderRecord:
+    """A shop order as the shop returns it (S7, R4)."""
+
+    external_id: str
+    number: str
+    status: str
+    placed_at: dt.datetime
+    customer: CustomerRecord
+    lines: tuple[OrderLineRecord, ...]
+    currency: str = "NOK"
+    language: str = ""
+    updated_at: dt.datetime | None = None
+    payment_method: str = ""
+    shipping_method: str = ""
+    payment_reference: str = ""
+    customer_comment: str = ""
+    customer_reference: str = ""
+    email: str = ""
+    billing: AddressRecord | None = None
+    delivery: AddressRecord | None = None
+    discounts: tuple[DiscountRecord, ...] = ()
+    shipping_excl_vat: Decimal = Decimal("0")
+    shipping_vat_rate: Decimal = Decimal("0")
+    grand_total: Decimal = Decimal("0")
+
+
+@dataclass(frozen=True)
+class ProductRecord:
+    external_id: str
+    sku: str
+    name: str
+    price_excl_vat: Decimal = Decimal("0")
+    vat_rate: Decimal = Decimal("25")
+    reference: str = ""
+    ean: str = ""
+    is_service: bool = False
+    active: bool = True
+    weight: Decimal | None = None
+    updated_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class StockRecord:
+    """Quantity of one item (ERP number or shop SKU) in one warehouse."""
+
+    sku: str
+    quantity: Decimal
+    warehouse: str = ""
+
+
+@dataclass(frozen=True)
+class PriceRecord:
+    sku: str
+    price_excl_vat: Decimal
+
+
+@dataclass(frozen=True)
+class ErpCustomerRecord:
+    """A customer as the ERP knows it."""
+
+    number: str
+    name: str
+    email: str = ""
+    org_no: str = ""
+
+
+@dataclass(frozen=True)
+class ItemRecord:
+    """An ERP inventory item."""
+
+    number: str
+    description: str
+    price_excl_vat: Decimal | None = None
+    active: bool = True
+    updated_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class SalesOrderLineRecord:
+    """One ERP sales-order line. ``amount`` is net (excl. VAT), already rounded."""
+
+    item_no: str
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    vat_rate: Decimal
+    vat_code: str
+    discount_percent: Decimal = Decimal("0")
+    discount_amount: Decimal = Decimal("0")
+    amount: Decimal = Decimal("0")
+
+
+@dataclass(frozen=True)
+class SalesOrderRecord:
+    """The ERP sales order built by the pipeline (S7, R4)."""
+
+    customer_no: str
+    external_order_no: str  # the shop order number: the idempotency key
+    order_date: dt.date
+    currency: str
+    lines: tuple[SalesOrderLineRecord, ...]
+    total_incl_vat: Decimal
+    customer_name: str = ""
+    customer_type: str = "P"
+    org_no: str = ""
+    language: str = ""
+    email: str = ""
+    one_time: bool = False
+    public_comment: str = ""
+    internal_comment: str = ""
+    payment_method_code: str = ""
+    shipping_method_code: str = ""
+    payment_reference: str = ""
+    customer_reference: str = ""
+    shop_id: str = ""
+    numbering_series: str = ""
+    warehouse: str = ""
+    send_confirmation: bool = False
+    delivery: AddressRecord | None = None
+    billing: AddressRecord | None = None
+
+
+@dataclass(frozen=True)
+class ErpOrderStatusRecord:
+    number: str
+    external_order_no: str
+    status: str
+    updated_at: dt.datetime | None = None

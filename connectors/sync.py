@@ -1,0 +1,634 @@
+"""The sync engine: shop pull cycles and the order pipeline (V1-V5, S7, S8, C1-C5, R1, R4).
+
+Shop cycle (a re-runnable import): read the cursor minus a buffer, pull every
+order updated since, skip what is up to date, upsert the mirror, bind the
+shop's id at once, create the sales-order transfer when the order reached a
+transfer status, and move the cursor only when the whole pull succeeded.
+
+Order push (handler of TransferKind.SALES_ORDER): read the order afresh on a
+retry, look it up in the ERP when an earlier attempt's outcome is unknown,
+validate everything locally, resolve items and the customer, build the sales
+order, create it, and bind the ERP number in its own short transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+
+from customers.models import ConflictStatus, Customer, CustomerConflict, Resolution
+from inventory.models import Product
+from orders.models import Order, OrderAddress, OrderDiscount, OrderLine
+
+from .base import ErpConnector, ShopConnector
+from .exceptions import AmbiguousError, ConnectorError, MappingError, Problem, RetryableError
+from .models import (
+    AttemptOutcome,
+    Connection,
+    CustomerPolicy,
+    ErrorSource,
+    ExternalRef,
+    GuestPolicy,
+    Integration,
+    Role,
+    RunStatus,
+    SyncCursor,
+    SyncRun,
+    Transfer,
+    TransferKind,
+    TransferState,
+)
+from .pipeline import line_item_problem, sales_order_build, validate_order
+from .records import AddressRecord, CustomerRecord, OrderRecord
+from .services import (
+    AttemptLog,
+    ConflictPending,
+    connector_for,
+    enqueue,
+    handles,
+    mark_may_be_sent,
+    transfer_claim,
+    transfer_ensure,
+    transfer_finish,
+    transfer_resend,
+)
+
+logger = logging.getLogger("connectors.engine")
+
+# Re-read this much before the cursor: shops stamp updated_at before the
+# row is visible to their API, so a strict "> cursor" would skip orders.
+CURSOR_BUFFER = dt.timedelta(minutes=10)
+
+
+def _ct(model) -> ContentType:
+    return ContentType.objects.get_for_model(model)
+
+
+# --- mirror upserts -----------------------------------------------------------
+
+
+def _bound(connection: Connection, model, external_id: str):
+    ref = ExternalRef.objects.filter(connection=connection, content_type=_ct(model), external_id=external_id).first()
+    return (model.objects.filter(pk=ref.object_id).first(), ref) if ref else (None, None)
+
+
+def _bind(connection: Connection, obj, external_id: str, remote_updated_at: dt.datetime | None) -> None:
+    ExternalRef.objects.update_or_create(
+        connection=connection,
+        content_type=_ct(obj),
+        external_id=external_id,
+        defaults={"object_id": obj.pk, "remote_updated_at": remote_updated_at},
+    )
+
+
+def _address_fields(prefix: str, address: AddressRecord | None) -> dict[str, str]:
+    if address is None:
+        return {}
+    return {
+        f"{prefix}_street": address.street,
+        f"{prefix}_postcode": address.postcode,
+        f"{prefix}_city": address.city,
+        f"{prefix}_country": address.country,
+    }
+
+
+def customer_upsert(*, shop: Connection, record: CustomerRecord) -> Customer:
+    """The mirror's customer for a shop customer record (registered by id, guests by e-mail + name)."""
+    fields = {
+        "shop": shop,
+        "customer_type": record.customer_type or "P",
+        "is_guest": record.is_guest,
+        "first_name": record.first_name,
+        "last_name": record.last_name,
+        "company": record.company,
+        "org_no": record.org_no,
+        "language": record.language,
+        "email": record.email,
+        "phone": record.phone,
+        "fax": record.fax,
+        "mobile": record.mobile,
+        "erp_customer_no": record.erp_customer_no,
+        **_address_fields("billing", record.billing),
+        **_address_fields("delivery", record.delivery),
+    }
+    if record.external_id and not record.is_guest:
+        customer, _ref = _bound(shop, Customer, record.external_id)
+    else:
+        # A returning guest is the same person when e-mail and name agree (R4),
+        # so an accountant's decision about them applies to the next order too.
+        customer = Customer.objects.filter(
+            shop=shop,
+            is_guest=True,
+            email__iexact=record.email,
+            first_name=record.first_name,
+            last_name=record.last_name,
+        ).first()
+    if customer is None:
+        customer = Customer.objects.create(**fields)
+    else:
+        for name, value in fields.items():
+            setattr(customer, name, value)
+        customer.save()
+    if record.external_id and not record.is_guest:
+        _bind(shop, customer, record.external_id, record.updated_at)
+    return customer
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    order: Order
+    changed: bool
+
+
+def order_upsert(*, shop: Connection, record: OrderRecord) -> UpsertResult:
+    """Write one shop order into the mirror, all or nothing; skip it when up to date."""
+    with transaction.atomic():
+        order, ref = _bound(shop, Order, record.external_id)
+        if (
+            order is not None
+            and ref is not None
+            and record.updated_at is not None
+            and ref.remote_updated_at is not None
+            and record.updated_at <= ref.remote_updated_at
+        ):
+            return UpsertResult(order, changed=False)
+        customer = customer_upsert(shop=shop, record=record.customer)
+        header = {
+            "shop": shop,
+            "number": record.number,
+            "shop_status": record.status,
+            "customer": customer,
+            "currency": record.currency,
+            "language": record.language,
+            "placed_at": record.placed_at,
+            "shop_updated_at": record.updated_at,
+            "payment_method": record.payment_method,
+            "shipping_method": record.shipping_method,
+            "payment_reference": record.payment_reference,
+            "customer_comment": record.customer_comment,
+            "customer_reference": record.customer_reference,
+            "email": record.email or record.customer.email,
+            "shipping_excl_vat": record.shipping_excl_vat,
+            "shipping_vat_rate": record.shipping_vat_rate,
+            "grand_total": record.grand_total,
+        }
+        if order is None:
+            # The shop's order number is unique per shop: an order imported
+            # before its binding existed is the same order.
+            order = Order.objects.filter(shop=shop, number=record.number).first()
+        if order is None:
+            order = Order.objects.create(**header)
+        else:
+            for name, value in header.items():
+                setattr(order, name, value)
+            order.save()
+            order.lines.all().delete()
+            order.addresses.all().delete()
+            order.discounts.all().delete()
+        products = {p.sku: p for p in Product.objects.filter(shop=shop, sku__in=[li.sku for li in record.lines])}
+        OrderLine.objects.bulk_create(
+            OrderLine(
+                order=order,
+                position=i,
+                product=products.get(line.sku),
+                sku=line.sku,
+                reference=line.reference,
+                name=line.name,
+                is_service=line.is_service,
+                quantity=line.quantity,
+                unit_price_excl_vat=line.unit_price_excl_vat,
+                vat_rate=line.vat_rate,
+                discount_amount=line.discount_amount,
+            )
+            for i, line in enumerate(record.lines)
+        )
+        OrderAddress.objects.bulk_create(
+            OrderAddress(order=order, kind=kind, **vars(address))
+            for kind, address in (("billing", record.billing), ("delivery", record.delivery))
+            if address is not None
+        )
+        OrderDiscount.objects.bulk_create(
+            OrderDiscount(order=order, code=d.code, kind=d.kind, value=d.value) for d in record.discounts
+        )
+        _bind(shop, order, record.external_id, record.updated_at)
+    return UpsertResult(order, changed=True)
+
+
+def order_mark_for_transfer(*, order: Order, integration: Integration) -> Transfer | None:
+    """Create the sales-order transfer when the order reached a transfer status (V1)."""
+    if not integration.enabled or order.shop_status not in integration.transfer_statuses:
+        return None
+    transfer = transfer_ensure(connection=integration.erp, obj=order, kind=TransferKind.SALES_ORDER)
+    if transfer.state == TransferState.PENDING:
+        enqueue("connectors.tasks.process_transfer", transfer.pk)
+    return transfer
+
+
+# --- cycles ---------------------------------------------------------------------
+
+
+def shop_pull_orders(*, connection: Connection) -> SyncRun:
+    """Import orders changed since the cursor; queue the ones due for transfer (R1, S1)."""
+    run = SyncRun.objects.create(connection=connection, kind="orders")
+    cursor, _ = SyncCursor.objects.get_or_create(connection=connection, stream="orders")
+    integration = Integration.objects.filter(shop=connection).select_related("erp").first()
+    since = cursor.value - CURSOR_BUFFER if cursor.value else None
+    seen = changed = queued = 0
+    newest = cursor.value
+    shop: ShopConnector = connector_for(connection)  # type: ignore[assignment]
+    try:
+        for record in shop.pull_orders(since):
+            seen += 1
+            result = order_upsert(shop=connection, record=record)
+            changed += result.changed
+            if integration is not None and order_mark_for_transfer(order=result.order, integration=integration):
+                queued += 1
+            stamp = record.updated_at or record.placed_at
+            newest = max(newest, stamp) if newest else stamp
+    except ConnectorError as exc:
+        run.finish(status=RunStatus.FAILED, error=f"{exc.message} {exc.hint}".strip(), seen=seen, changed=changed)
+        return run
+    # Only now: a pull that failed halfway starts again from the old cursor.
+    if newest and newest != cursor.value:
+        cursor.value = newest
+        cursor.save(update_fields=["value", "updated_at"])
+    run.finish(status=RunStatus.OK, seen=seen, changed=changed, queued=queued)
+    return run
+
+
+def connection_cycle(*, connection: Connection) -> list[SyncRun]:
+    """One sync cycle of a connection: what its role and capabilities call for."""
+    Connection.objects.filter(pk=connection.pk).update(last_cycle_at=timezone.now())
+    runs: list[SyncRun] = []
+    if connection.role == Role.SHOP:
+        runs.append(shop_pull_orders(connection=connection))
+    return runs
+
+
+def connection_test(*, connection: Connection) -> SyncRun:
+    """Make one authenticated call and record the outcome as a run of kind 'test'."""
+    run = SyncRun.objects.create(connection=connection, kind="test")
+    try:
+        description = connector_for(connection).test()
+    except ConnectorError as exc:
+        run.finish(status=RunStatus.FAILED, error=f"{exc.message} {exc.hint}".strip())
+    else:
+        run.finish(status=RunStatus.OK, error="", message=description)  # type: ignore[arg-type]
+    return run
+
+
+# --- the order pipeline -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CustomerChoice:
+    number: str
+    one_time: bool = False
+
+
+def _default_customer(integration: Integration, why: str) -> CustomerChoice:
+    if not integration.default_customer_no:
+        raise MappingError(
+            [
+                Problem(
+                    f"{why} and no default customer is set.",
+                    f"Set the default customer number on {integration} (V3), or give the customer an "
+                    "ERP customer number in the shop.",
+                )
+            ]
+        )
+    return CustomerChoice(integration.default_customer_no)
+
+
+def _erp_binding(customer: Customer, erp: Connection) -> str:
+    ref = ExternalRef.objects.filter(connection=erp, content_type=_ct(Customer), object_id=customer.pk).first()
+    return ref.external_id if ref else ""
+
+
+def customer_resolve(*, order: Order, integration: Integration, erp: ErpConnector) -> CustomerChoice:
+    """The ERP customer for an order (V3, C1-C3, R4).
+
+    ERP number on the card -> the registered customer's binding -> guest
+    policy -> an accountant's decision -> same name + e-mail in the ERP ->
+    the policy for similar customers.
+    """
+    customer = order.customer
+    if customer is None:
+        return _default_customer(integration, f"Order {order.number} has no customer")
+    if customer.erp_customer_no:
+        return CustomerChoice(customer.erp_customer_no)
+    if bound := _erp_binding(customer, integration.erp):
+        return CustomerChoice(bound)
+    if customer.is_guest and integration.guest_policy == GuestPolicy.DEFAULT:
+        return _default_customer(integration, "The buyer is a guest")
+    if customer.is_guest and integration.guest_policy == GuestPolicy.ONE_TIME:
+        choice = _default_customer(integration, "The buyer is a guest (one-time customer)")
+        return CustomerChoice(choice.number, one_time=True)
+
+    decided = (
+        CustomerConflict.objects.filter(customer=customer, erp=integration.erp, status=ConflictStatus.RESOLVED)
+        .order_by("-resolved_at")
+        .first()
+    )
+    if decided is not None:
+        if decided.resolution == Resolution.MERGE:
+            return customer_bind(customer=customer, erp=integration.erp, number=decided.merged_with_no)
+        if decided.resolution == Resolution.ONE_TIME:
+            choice = _default_customer(integration, "The accountant chose a one-time customer")
+            return CustomerChoice(choice.number, one_time=True)
+        return customer_create(customer=customer, integration=integration, erp=erp)
+
+    candidates = erp.search_customers(email=customer.email, name=customer.display_name, org_no=customer.org_no)
+    same = [
+        c
+        for c in candidates
+        if c.email.lower() == customer.email.lower() and _norm(c.name) == _norm(customer.display_name)
+    ]
+    if len(same) == 1:
+        return customer_bind(customer=customer, erp=integration.erp, number=same[0].number)
+
+    if not candidates:
+        policy, situation = integration.policy_no_similar, "No similar customer exists in the ERP"
+    elif len(candidates) == 1:
+        policy, situation = integration.policy_one_similar, "One similar customer exists in the ERP"
+    else:
+        # Several candidates: only a person can pick; merging would be a guess.
+        policy = (
+            CustomerPolicy.ASK
+            if integration.policy_one_similar == CustomerPolicy.MERGE
+            else (integration.policy_one_similar)
+        )
+        situation = f"{len(candidates)} similar customers exist in the ERP"
+
+    if policy == CustomerPolicy.ADD_NEW:
+        return customer_create(customer=customer, integration=integration, erp=erp)
+    if policy == CustomerPolicy.MERGE:
+        return customer_bind(customer=customer, erp=integration.erp, number=candidates[0].number)
+    if policy == CustomerPolicy.DEFAULT:
+        return _default_customer(integration, situation)
+    conflict_open(customer=customer, erp=integration.erp, reason=situation, candidates=candidates)
+    raise ConflictPending(f"{situation}: {customer} waits for a decision (add new / merge / one-time).")
+
+
+def _norm(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def conflict_open(*, customer: Customer, erp: Connection, reason: str, candidates) -> CustomerConflict:
+    """Record (once) that a customer needs an accountant's decision."""
+    conflict, _ = CustomerConflict.objects.get_or_create(
+        customer=customer,
+        erp=erp,
+        status=ConflictStatus.OPEN,
+        defaults={
+            "reason": reason,
+            "candidates": [
+                {"number": c.number, "name": c.name, "email": c.email, "org_no": c.org_no} for c in candidates
+            ],
+        },
+    )
+    return conflict
+
+
+def customer_bind(*, customer: Customer, erp: Connection, number: str) -> CustomerChoice:
+    """Bind the customer to an ERP number at once, so no later order asks again."""
+    ExternalRef.objects.update_or_create(
+        connection=erp, content_type=_ct(customer), object_id=customer.pk, defaults={"external_id": number}
+    )
+    return CustomerChoice(number)
+
+
+def _customer_record(customer: Customer) -> CustomerRecord:
+    return CustomerRecord(
+        customer_type=customer.customer_type,
+        first_name=customer.first_name,
+        last_name=customer.last_name,
+        company=customer.company if customer.customer_type == "C" else customer.full_name,
+        org_no=customer.org_no,
+        language=customer.language,
+        email=customer.email,
+        phone=customer.phone,
+        fax=customer.fax,
+        mobile=customer.mobile,
+        is_guest=customer.is_guest,
+        billing=AddressRecord(
+            street=customer.billing_street,
+            postcode=customer.billing_postcode,
+            city=customer.billing_city,
+            country=customer.billing_country,
+        ),
+        delivery=AddressRecord(
+            street=customer.delivery_street,
+            postcode=customer.delivery_postcode,
+            city=customer.delivery_city,
+            country=customer.delivery_country,
+        ),
+    )
+
+
+def customer_create(*, customer: Customer, integration: Integration, erp: ErpConnector) -> CustomerChoice:
+    """Create the customer in the ERP through its own transfer (S3, S7: customer first).
+
+    The customer transfer is claimed like any other, so two orders of one new
+    customer on two workers create it once; an unknown outcome is looked up
+    by e-mail before a second create.
+    """
+    transfer = transfer_ensure(connection=integration.erp, obj=customer, kind=TransferKind.CUSTOMER)
+    if transfer.state == TransferState.SENT and transfer.remote_id:
+        return customer_bind(customer=customer, erp=integration.erp, number=transfer.remote_id)
+    if transfer.state in (TransferState.NEEDS_ATTENTION, TransferState.CONFLICT):
+        transfer.move_to(TransferState.PENDING, next_attempt_at=timezone.now())
+        transfer.save(update_fields=["state", "next_attempt_at", "updated_at"])
+    claimed = transfer_claim(transfer_id=transfer.pk, now=max(timezone.now(), transfer.next_attempt_at))
+    if claimed is None:
+        raise RetryableError(
+            f"Customer {customer} is being created in the ERP by another worker.",
+            hint="Retried automatically in a moment.",
+        )
+    log = AttemptLog()
+    number = ""
+    try:
+        if claimed.needs_lookup:
+            same = [
+                c
+                for c in erp.search_customers(email=customer.email, name=customer.display_name, org_no="")
+                if c.email.lower() == customer.email.lower()
+            ]
+            number = same[0].number if len(same) == 1 else ""
+        outcome = AttemptOutcome.FOUND if number else AttemptOutcome.SENT
+        if not number:
+            mark_may_be_sent(claimed)
+            number = erp.create_customer(_customer_record(customer))
+    except RetryableError as exc:
+        transfer_finish(
+            claimed,
+            log,
+            state=TransferState.RETRY_WAIT,
+            outcome=AttemptOutcome.RETRY,
+            error=exc.message,
+            hint=exc.hint,
+            source=ErrorSource.SYNC,
+            needs_lookup=False,
+        )
+        raise
+    except AmbiguousError as exc:
+        transfer_finish(
+            claimed,
+            log,
+            state=TransferState.UNKNOWN,
+            outcome=AttemptOutcome.UNKNOWN,
+            error=exc.message,
+            hint=exc.hint,
+            source=ErrorSource.SYNC,
+            needs_lookup=True,
+        )
+        raise
+    except ConnectorError as exc:
+        transfer_finish(
+            claimed,
+            log,
+            state=TransferState.NEEDS_ATTENTION,
+            outcome=AttemptOutcome.FAILED,
+            error=exc.message,
+            hint=exc.hint,
+            source=ErrorSource.SYNC,
+            needs_lookup=False,
+        )
+        raise
+    customer_bind(customer=customer, erp=integration.erp, number=number)
+    transfer_finish(claimed, log, state=TransferState.SENT, outcome=outcome, remote_id=number, needs_lookup=False)
+    return CustomerChoice(number)
+
+
+def items_resolve(*, order: Order, integration: Integration, erp: ErpConnector) -> tuple[dict[int, str], list[Problem]]:
+    """Each line's ERP item: variant/product reference -> product code in the ERP -> default item (V2, R4)."""
+    numbers: dict[int, str] = {}
+    problems: list[Problem] = []
+    for line in order.lines.all():
+        number = line.reference or (line.product.reference if line.product else "")
+        if not number and line.is_service:
+            number = integration.service_item_map.get(line.name, "")
+        if not number and line.sku and not line.is_service:
+            item = erp.find_item(line.sku)
+            number = item.number if item is not None and item.active else ""
+        number = number or integration.default_item_no
+        if number:
+            numbers[line.pk] = number
+        else:
+            problems.append(line_item_problem(line, default_item_no=integration.default_item_no))
+    return numbers, problems
+
+
+def order_refresh(*, order: Order, shop: ShopConnector) -> Order:
+    """Read the order afresh from the shop (a retry never replays stale data)."""
+    ref = ExternalRef.objects.filter(connection=order.shop, content_type=_ct(Order), object_id=order.pk).first()
+    if ref is None:
+        return order
+    return order_upsert(shop=order.shop, record=shop.fetch_order(ref.external_id)).order
+
+
+def order_load(order_id: int) -> Order:
+    return (
+        Order.objects.select_related("shop", "customer", "shop__integration")
+        .prefetch_related("lines__product", "addresses", "discounts")
+        .get(pk=order_id)
+    )
+
+
+@handles(TransferKind.SALES_ORDER)
+def order_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
+    """Send one order to the ERP as a sales order, exactly once (V1-V5, S7, S8)."""
+    order = order_load(transfer.object_id)
+    if order.erp_order_no:
+        return AttemptOutcome.FOUND, order.erp_order_no
+    integration = order.shop.integration
+    erp: ErpConnector = connector_for(transfer.connection)  # type: ignore[assignment]
+
+    if transfer.needs_lookup:
+        number = erp.find_sales_order(order.number)
+        if number:
+            order_bind(order=order, number=number)
+            return AttemptOutcome.FOUND, number
+    if transfer.tries > 1:
+        order = order_refresh(order=order, shop=connector_for(order.shop))  # type: ignore[arg-type]
+        order = order_load(order.pk)
+
+    problems = validate_order(order, integration=integration)
+    if problems:
+        raise MappingError(problems)
+    item_numbers, problems = items_resolve(order=order, integration=integration, erp=erp)
+    if problems:
+        raise MappingError(problems)
+    choice = customer_resolve(order=order, integration=integration, erp=erp)
+    record, problems = sales_order_build(
+        order,
+        integration=integration,
+        item_numbers=item_numbers,
+        customer_no=choice.number,
+        one_time=choice.one_time,
+    )
+    if problems:
+        raise MappingError(problems)
+
+    log.request_excerpt = _excerpt(record)
+    mark_may_be_sent(transfer)
+    number = erp.create_sales_order(record)
+    order_bind(order=order, number=number)
+    return AttemptOutcome.SENT, number
+
+
+def order_bind(*, order: Order, number: str) -> None:
+    """Store the ERP number on the order in its own short transaction (V4, S9), then
+    queue the write-back to the shop."""
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        locked.set_erp_order_no(number)
+        locked.save(update_fields=["erp_order_no", "updated_at"])
+        order.erp_order_no = number
+        status = transfer_ensure(connection=order.shop, obj=order, kind=TransferKind.ORDER_STATUS)
+        enqueue("connectors.tasks.process_transfer", status.pk)
+
+
+@handles(TransferKind.ORDER_STATUS)
+def order_status_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
+    """Write the ERP order number (and the mapped status, S11) back to the shop (V4, S9)."""
+    order = Order.objects.select_related("shop").get(pk=transfer.object_id)
+    ref = ExternalRef.objects.get(connection=order.shop, content_type=_ct(Order), object_id=order.pk)
+    shop: ShopConnector = connector_for(order.shop)  # type: ignore[assignment]
+    comment = f"ERP order {order.erp_order_no}" if order.erp_order_no else ""
+    shop.push_order_status(ref.external_id, status=None, comment=comment)
+    return AttemptOutcome.SENT, order.erp_order_no
+
+
+def _excerpt(record) -> str:
+    lines = "; ".join(f"{li.quantity}×{li.item_no} {li.amount}" for li in record.lines)
+    return f"customer={record.customer_no} ext={record.external_order_no} total={record.total_incl_vat} lines=[{lines}]"
+
+
+def conflict_resolve(*, conflict: CustomerConflict, resolution: str, user) -> list[int]:
+    """Record an accountant's decision and release the customer's waiting orders (C4).
+
+    Returns the ids of the transfers queued again.
+    """
+    if resolution == Resolution.MERGE and not conflict.similar_no:
+        raise ValueError("Merge needs exactly one similar customer; choose 'add new' or 'one-time'.")
+    with transaction.atomic():
+        conflict.mark_resolved(
+            resolution=resolution,
+            user=user,
+            merged_with_no=(conflict.similar_no if resolution == Resolution.MERGE else ""),
+        )
+        conflict.save()
+        waiting = Transfer.objects.filter(
+            connection=conflict.erp,
+            kind=TransferKind.SALES_ORDER,
+            state=TransferState.CONFLICT,
+            content_type=_ct(Order),
+            object_id__in=Order.objects.filter(customer=conflict.customer).values("pk"),
+        ).values_list("pk", flat=True)
+        return transfer_resend(transfer_ids=list(waiting)).queued

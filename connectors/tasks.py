@@ -1,0 +1,37 @@
+"""django-q2 entry points: load by id, call a service. Nothing else lives here."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django_q.tasks import async_task
+
+from .models import Connection
+from .selectors import connections_due, transfers_due
+from .services import transfer_process, transfers_watchdog
+from .sync import connection_cycle, connection_test
+
+
+def tick() -> dict[str, int]:
+    """Every minute: watchdog, then enqueue due connection cycles and due transfers (P3, R1)."""
+    stuck = transfers_watchdog()
+    cycles = connections_due()
+    for connection in cycles:
+        async_task("connectors.tasks.run_cycle", connection.pk, q_options={"group": "cycles"})
+    due = list(transfers_due(limit=settings.TRANSFER_TICK_BATCH))
+    for transfer_id in due:
+        async_task("connectors.tasks.process_transfer", transfer_id, q_options={"group": "transfers"})
+    return {"watchdog": stuck, "cycles": len(cycles), "transfers": len(due)}
+
+
+def run_cycle(connection_id: int) -> list[str]:
+    connection = Connection.objects.get(pk=connection_id)
+    return [f"{run.kind}:{run.status}" for run in connection_cycle(connection=connection)]
+
+
+def process_transfer(transfer_id: int) -> str | None:
+    return transfer_process(transfer_id=transfer_id)
+
+
+def test_connection(connection_id: int) -> str:
+    run = connection_test(connection=Connection.objects.get(pk=connection_id))
+    return run.status

@@ -1,0 +1,52 @@
+"""Two workers on the same due transfers at once create each ERP order exactly once."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+
+from connectors.models import Transfer, TransferState
+from connectors.selectors import transfers_due
+from connectors.services import transfer_process
+from connectors.sync import shop_pull_orders
+
+ORDERS = 12
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_processing_the_same_due_transfers_create_each_order_once(world):
+    for _ in range(ORDERS):
+        world.place()
+    shop_pull_orders(connection=world.shop)
+    due = list(transfers_due())
+    assert len(due) == ORDERS
+    world.erp_state.create_delay = 0.02  # widen the window in which a second worker could slip in
+    start = threading.Barrier(2)
+    outcomes: list[list] = [[], []]
+    errors: list[BaseException] = []
+
+    def worker(index: int) -> None:
+        try:
+            start.wait()
+            for pk in due:
+                outcomes[index].append(transfer_process(transfer_id=pk))
+        except BaseException as exc:  # surfaced below; a thread cannot fail the test itself
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    claimed = [o for per_worker in outcomes for o in per_worker if o is not None]
+    assert len(claimed) == ORDERS  # each transfer processed by exactly one worker
+    assert world.erp_state.calls["create_sales_order"] == ORDERS
+    numbers = [o.record.external_order_no for o in world.erp_state.orders.values()]
+    assert len(numbers) == len(set(numbers)) == ORDERS
+    assert Transfer.objects.filter(state=TransferState.SENT, kind="sales_order").count() == ORDERS

@@ -8,6 +8,7 @@ PY=.venv/bin/python
 PORT=${PORT:-8000}
 $PY manage.py migrate --noinput
 
+$PY manage.py install_schedules
 $PY manage.py ensure_admin --base-url "http://127.0.0.1:${PORT}"
 
 pids=()

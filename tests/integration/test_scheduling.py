@@ -1,0 +1,73 @@
+"""Scheduling (P3, R1): one tick enqueues due cycles and due transfers; 'sync now' only enqueues."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from django_q.models import OrmQ, Schedule
+
+from connectors.models import Connection, RateWindow, SyncRun
+from connectors.services import DbRateLimiter, connection_sync_now
+from connectors.sync import shop_pull_orders
+from connectors.tasks import run_cycle, tick
+
+pytestmark = pytest.mark.django_db
+
+
+def queued_funcs() -> list[str]:
+    return sorted(task.func() for task in OrmQ.objects.all())
+
+
+def test_tick_enqueues_due_cycles_and_due_transfers(world):
+    world.place()
+    world.place()
+    shop_pull_orders(connection=world.shop)
+    Connection.objects.filter(pk=world.erp.pk).update(enabled=False)  # disabled: neither cycles nor transfers
+    OrmQ.objects.all().delete()
+    counts = tick()
+    assert counts == {"watchdog": 0, "cycles": 1, "transfers": 0}
+    Connection.objects.filter(pk=world.erp.pk).update(enabled=True)
+    OrmQ.objects.all().delete()
+    counts = tick()
+    assert counts["transfers"] == 2
+    assert queued_funcs().count("connectors.tasks.process_transfer") == 2
+
+
+def test_a_connection_is_due_again_only_after_its_interval(world):
+    run_cycle(world.shop.pk)
+    assert SyncRun.objects.filter(connection=world.shop, kind="orders").count() == 1
+    assert tick()["cycles"] == 1  # the ERP has never run
+    Connection.objects.update(last_cycle_at=timezone.now() - dt.timedelta(minutes=4))
+    assert tick()["cycles"] == 0
+    Connection.objects.filter(pk=world.shop.pk).update(last_cycle_at=timezone.now() - dt.timedelta(minutes=5))
+    assert tick()["cycles"] == 1
+
+
+def test_sync_now_only_enqueues(world, django_capture_on_commit_callbacks):
+    OrmQ.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        connection_sync_now(connection_id=world.shop.pk)
+    assert queued_funcs() == ["connectors.tasks.run_cycle"]
+    assert SyncRun.objects.count() == 0  # nothing ran in the request
+
+
+def test_install_schedules_is_idempotent():
+    call_command("install_schedules")
+    call_command("install_schedules")
+    assert list(Schedule.objects.values_list("name", "func", "minutes")) == [
+        ("sync-portal-tick", "connectors.tasks.tick", 1)
+    ]
+
+
+def test_rate_limit_is_shared_through_the_database(world):
+    first, second = DbRateLimiter(world.erp.pk, 2), DbRateLimiter(world.erp.pk, 2)  # two workers
+    first.acquire()
+    second.acquire()
+    windows = list(RateWindow.objects.filter(connection=world.erp).values_list("second", "count"))
+    assert len(windows) == 1 and windows[0][1] == 2
+    first.acquire()  # the window is full: this call lands in a later second
+    later = RateWindow.objects.filter(connection=world.erp).order_by("-second").first()
+    assert later.second > windows[0][0] and later.count == 1

@@ -4,10 +4,13 @@ import json
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from sync_portal.admin_utils import ReadOnlyAdminMixin, ReadOnlyInline
 
+from .admin_display import report_resend
 from .models import Connection, ExternalRef, Integration, SyncCursor, SyncRun, Transfer, TransferAttempt
+from .services import connection_sync_now, connection_test_enqueue, transfer_resend
 
 
 class ConnectionForm(forms.ModelForm):
@@ -69,10 +72,29 @@ class ConnectionAdmin(admin.ModelAdmin):
     search_fields = ["name", "platform", "base_url"]
     readonly_fields = ["credentials_set", "last_cycle_at"]
     inlines = [SyncRunInline]
+    actions = ["sync_now", "test_connection"]
 
     @admin.display(description="Credentials", boolean=True)
     def credentials_set(self, obj: Connection) -> bool:
         return obj.has_credentials
+
+    def has_sync_permission(self, request) -> bool:
+        return request.user.has_perm("connectors.sync_connection")
+
+    def has_test_permission(self, request) -> bool:
+        return request.user.has_perm("connectors.test_connection")
+
+    @admin.action(description=_("Sync now"), permissions=["sync"])
+    def sync_now(self, request, queryset):
+        for connection in queryset:
+            connection_sync_now(connection_id=connection.pk)
+        self.message_user(request, _("%d sync cycle(s) queued; see the runs below each connection.") % len(queryset))
+
+    @admin.action(description=_("Test connection"), permissions=["test"])
+    def test_connection(self, request, queryset):
+        for connection in queryset:
+            connection_test_enqueue(connection_id=connection.pk)
+        self.message_user(request, _("%d test(s) queued; the result appears as a run of kind 'test'.") % len(queryset))
 
 
 @admin.register(Integration)
@@ -102,11 +124,19 @@ class TransferAttemptInline(ReadOnlyInline):
 
 @admin.register(Transfer)
 class TransferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["__str__", "kind", "state", "tries", "next_attempt_at", "remote_id", "last_error"]
+    list_display = ["__str__", "kind", "state", "tries", "next_attempt_at", "remote_id", "last_error", "last_hint"]
     list_filter = ["state", "kind", "connection", "error_source"]
     search_fields = ["remote_id", "last_error"]
     list_select_related = ["connection"]
     inlines = [TransferAttemptInline]
+    actions = ["resend"]
+
+    def has_resend_permission(self, request) -> bool:
+        return request.user.has_perm("connectors.resend_transfer")
+
+    @admin.action(description=_("Resend the selected transfers"), permissions=["resend"])
+    def resend(self, request, queryset):
+        report_resend(self, request, transfer_resend(transfer_ids=list(queryset.values_list("pk", flat=True))))
 
 
 @admin.register(TransferAttempt)

@@ -1,6 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
-from .models import Customer, CustomerConflict
+from connectors.sync import conflict_resolve
+
+from .models import ConflictStatus, Customer, CustomerConflict, Resolution
 
 
 @admin.register(Customer)
@@ -28,7 +31,32 @@ class CustomerConflictAdmin(admin.ModelAdmin):
     search_fields = ["customer__first_name", "customer__last_name", "customer__email", "customer__company"]
     list_select_related = ["customer", "erp", "resolved_by"]
     readonly_fields = [f.name for f in CustomerConflict._meta.fields]
+    actions = ["add_new", "merge", "one_time"]
 
     def has_add_permission(self, request, obj=None):
         # Conflicts are raised by the engine, never typed in by hand.
         return False
+
+    def has_resolve_permission(self, request) -> bool:
+        return request.user.has_perm("customers.resolve_conflict")
+
+    def _resolve(self, request, queryset, resolution: str) -> None:
+        released = 0
+        for conflict in queryset.filter(status=ConflictStatus.OPEN).select_related("customer", "erp"):
+            try:
+                released += len(conflict_resolve(conflict=conflict, resolution=resolution, user=request.user))
+            except ValueError as exc:
+                self.message_user(request, f"{conflict.customer}: {exc}", level=messages.WARNING)
+        self.message_user(request, _("%d waiting order(s) released.") % released)
+
+    @admin.action(description=_("Add as a new customer"), permissions=["resolve"])
+    def add_new(self, request, queryset):
+        self._resolve(request, queryset, Resolution.ADD_NEW)
+
+    @admin.action(description=_("Merge with the similar customer"), permissions=["resolve"])
+    def merge(self, request, queryset):
+        self._resolve(request, queryset, Resolution.MERGE)
+
+    @admin.action(description=_("Send as a one-time customer"), permissions=["resolve"])
+    def one_time(self, request, queryset):
+        self._resolve(request, queryset, Resolution.ONE_TIME)

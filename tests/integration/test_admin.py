@@ -1,0 +1,205 @@
+"""The admin shows every transfer and lets people repair it (P2, V4, V5, C4, C5)."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django_q.models import OrmQ
+
+from connectors.models import ErrorSource, Transfer, TransferKind, TransferState
+from customers.models import ConflictStatus, CustomerConflict
+from orders.models import Order
+from tests.engine import order_transfer, sync
+from tests.factories import OrderFactory, ShopConnectionFactory
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "/admin/orders/order/"
+
+
+@pytest.fixture
+def staff(client):
+    def login(group: str | None = None) -> User:
+        user = User.objects.create_user(f"u-{group}", password="x", is_staff=True, is_superuser=group is None)
+        if group:
+            user.groups.add(Group.objects.get(name=group))
+        client.force_login(user)
+        return user
+
+    return login
+
+
+def make_orders(count: int) -> None:
+    shop = ShopConnectionFactory()
+    erp = ShopConnectionFactory(role="erp", platform="fake_erp")
+    ct = ContentType.objects.get_for_model(Order)
+    states = [TransferState.SENT, TransferState.NEEDS_ATTENTION, TransferState.PENDING, TransferState.UNKNOWN]
+    for i in range(count):
+        order = OrderFactory(shop=shop, erp_order_no=f"SO{i}" if i % 4 == 0 else "")
+        Transfer.objects.create(
+            connection=erp,
+            kind=TransferKind.SALES_ORDER,
+            content_type=ct,
+            object_id=order.pk,
+            state=states[i % 4],
+            last_error="Item X not found" if i % 4 == 1 else "",
+            error_source=ErrorSource.SYNC if i % 4 == 1 else "",
+        )
+
+
+def render_changelist(client) -> tuple[int, str]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(CHANGELIST)
+    assert response.status_code == 200
+    return len(queries), response.content.decode()
+
+
+def test_order_changelist_renders_in_a_constant_number_of_queries(client, staff):
+    staff()
+    make_orders(20)
+    small, _ = render_changelist(client)
+    make_orders(180)
+    with CaptureQueriesContext(connection):
+        large, html = render_changelist(client)
+    assert small == large
+    assert html.count('href="/admin/orders/order/') >= 200  # all 200 rows on one page
+    assert "admin/img/icon-yes.svg" in html and "admin/img/icon-no.svg" in html
+    assert "Not yet transferred" in html and "SO0" in html
+
+
+def test_order_changelist_query_count_is_fixed(client, staff, django_assert_num_queries):
+    staff()
+    make_orders(200)
+    # session, user, content type, count, shop filter choices, date hierarchy (2), the page
+    # (transfer fields annotated), the action form: the figure does not grow with the rows.
+    with django_assert_num_queries(9):
+        client.get(CHANGELIST)
+
+
+def test_sync_error_shows_the_erp_message_and_hint(client, staff, world):
+    staff()
+    world.place(customer=world.place().customer.__class__(external_id="9", first_name="X", erp_customer_no="404"))
+    sync(world)
+    html = client.get(CHANGELIST).content.decode()
+    assert "Customer 404 not found" in html
+    assert "<details>" in html
+
+
+def test_validation_error_is_in_the_errors_column_with_its_hint(client, staff, world):
+    staff()
+    world.integration.payment_method_map = {}
+    world.integration.save()
+    world.place()
+    sync(world)
+    html = client.get(CHANGELIST + "?transfer_state=needs_attention").content.decode()
+    assert "Payment method &#x27;klarna&#x27; has no ERP code." in html
+    assert "Add &#x27;klarna&#x27; to the payment method map" in html
+
+
+def test_red_cross_resend_queues_a_new_attempt(client, staff, world, django_capture_on_commit_callbacks):
+    staff("Back office")
+    world.integration.payment_method_map = {}
+    world.integration.save()
+    placed = world.place()
+    sync(world)
+    order = Order.objects.get(number=placed.number)
+    url = reverse("admin:orders_order_resend", args=[order.pk])
+    assert url in client.get(CHANGELIST).content.decode()  # the red cross links here
+    OrmQ.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url)
+    assert response.status_code == 302
+    assert order_transfer(placed.number).state == TransferState.PENDING
+    assert [t.func() for t in OrmQ.objects.all()] == ["connectors.tasks.process_transfer"]
+
+
+def test_bulk_resend_action(client, staff, world, django_capture_on_commit_callbacks):
+    staff("Back office")
+    world.integration.payment_method_map = {}
+    world.integration.save()
+    numbers = [world.place().number for _ in range(3)]
+    sync(world)
+    ids = list(Order.objects.values_list("pk", flat=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(CHANGELIST, {"action": "resend", "_selected_action": ids})
+    assert {order_transfer(n).state for n in numbers} == {TransferState.PENDING}
+
+
+def test_a_viewer_without_resend_permission_cannot_resend(client, world):
+    from django.contrib.auth.models import Permission
+
+    viewer = User.objects.create_user("viewer", password="x", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_order"))
+    client.force_login(viewer)
+    world.integration.payment_method_map = {}
+    world.integration.save()
+    placed = world.place()
+    sync(world)
+    order = Order.objects.get(number=placed.number)
+    assert 'value="resend"' not in client.get(CHANGELIST).content.decode()
+    client.post(reverse("admin:orders_order_resend", args=[order.pk]))
+    assert order_transfer(placed.number).state == TransferState.NEEDS_ATTENTION
+
+
+def test_conflict_action_releases_the_waiting_order(client, staff, world, django_capture_on_commit_callbacks):
+    from connectors.records import CustomerRecord
+
+    staff("Accountant")
+    placed = world.place(
+        customer=CustomerRecord(first_name="Ödön", last_name="Kovács", email="o@example.hu", is_guest=True)
+    )
+    world.integration.policy_no_similar = "ask"
+    world.integration.save()
+    sync(world)
+    conflict = CustomerConflict.objects.get()
+    html = client.get(CHANGELIST).content.decode()
+    assert f"customer__id__exact={conflict.customer_id}" in html  # the order row links to the decision
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/admin/customers/customerconflict/", {"action": "one_time", "_selected_action": [conflict.pk]})
+    conflict.refresh_from_db()
+    assert conflict.status == ConflictStatus.RESOLVED
+    assert order_transfer(placed.number).state == TransferState.PENDING
+
+
+def test_back_office_cannot_resolve_conflicts(client, staff):
+    staff("Back office")
+    response = client.get("/admin/customers/customerconflict/")
+    assert response.status_code == 200  # may look at the queue
+    html = response.content.decode()
+    assert 'value="one_time"' not in html and 'value="merge"' not in html
+
+
+def test_connection_page_never_shows_the_credentials(client, staff):
+    staff()
+    conn = ShopConnectionFactory(credentials={"token": "very-secret-token-123"})
+    html = client.get(f"/admin/connectors/connection/{conn.pk}/change/").content.decode()
+    assert "very-secret-token-123" not in html
+    assert "Leave empty to keep the stored credentials" in html
+
+
+def test_saving_a_connection_without_new_credentials_keeps_them(client, staff):
+    from connectors.models import Connection
+
+    staff()
+    conn = ShopConnectionFactory(credentials={"token": "keep-me"})
+    response = client.post(
+        f"/admin/connectors/connection/{conn.pk}/change/",
+        {
+            "name": conn.name,
+            "role": "shop",
+            "platform": "fake_shop",
+            "base_url": "https://shop.example/",
+            "parameters": "{}",
+            "enabled": "on",
+            "sync_interval": "5",
+            "new_credentials": "",
+            "runs-TOTAL_FORMS": "0",
+            "runs-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Connection.objects.get(pk=conn.pk).credentials == {"token": "keep-me"}

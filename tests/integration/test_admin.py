@@ -58,7 +58,7 @@ def render_changelist(client) -> tuple[int, str]:
     return len(queries), response.content.decode()
 
 
-def test_order_changelist_renders_in_a_constant_number_of_queries(client, staff):
+def test_p2_order_changelist_renders_in_a_constant_number_of_queries(client, staff):
     staff()
     make_orders(20)
     small, _ = render_changelist(client)
@@ -100,7 +100,7 @@ def test_validation_error_is_in_the_errors_column_with_its_hint(client, staff, w
     assert "Add &#x27;klarna&#x27; to the payment method map" in html
 
 
-def test_red_cross_resend_queues_a_new_attempt(client, staff, world, django_capture_on_commit_callbacks):
+def test_p2_v5_red_cross_resend_queues_a_new_attempt(client, staff, world, django_capture_on_commit_callbacks):
     staff("Back office")
     world.integration.payment_method_map = {}
     world.integration.save()
@@ -117,7 +117,7 @@ def test_red_cross_resend_queues_a_new_attempt(client, staff, world, django_capt
     assert [t.func() for t in OrmQ.objects.all()] == ["connectors.tasks.process_transfer"]
 
 
-def test_bulk_resend_action(client, staff, world, django_capture_on_commit_callbacks):
+def test_p2_bulk_resend_action(client, staff, world, django_capture_on_commit_callbacks):
     staff("Back office")
     world.integration.payment_method_map = {}
     world.integration.save()
@@ -145,7 +145,7 @@ def test_a_viewer_without_resend_permission_cannot_resend(client, world):
     assert order_transfer(placed.number).state == TransferState.NEEDS_ATTENTION
 
 
-def test_conflict_action_releases_the_waiting_order(client, staff, world, django_capture_on_commit_callbacks):
+def test_c4_conflict_action_releases_the_waiting_order(client, staff, world, django_capture_on_commit_callbacks):
     from connectors.records import CustomerRecord
 
     staff("Accountant")

@@ -21,7 +21,7 @@ def queued_funcs() -> list[str]:
     return sorted(task.func() for task in OrmQ.objects.all())
 
 
-def test_tick_enqueues_due_cycles_and_due_transfers(world):
+def test_p3_tick_enqueues_due_cycles_and_due_transfers(world):
     world.place()
     world.place()
     shop_pull_orders(connection=world.shop)
@@ -36,7 +36,7 @@ def test_tick_enqueues_due_cycles_and_due_transfers(world):
     assert queued_funcs().count("connectors.tasks.process_transfer") == 2
 
 
-def test_a_connection_is_due_again_only_after_its_interval(world):
+def test_r1_p3_a_connection_is_due_again_only_after_its_interval(world):
     run_cycle(world.shop.pk)
     assert SyncRun.objects.filter(connection=world.shop, kind="orders").count() == 1
     assert tick()["cycles"] == 1  # the ERP has never run
@@ -46,7 +46,7 @@ def test_a_connection_is_due_again_only_after_its_interval(world):
     assert tick()["cycles"] == 1
 
 
-def test_sync_now_only_enqueues(world, django_capture_on_commit_callbacks):
+def test_p3_sync_now_only_enqueues(world, django_capture_on_commit_callbacks):
     OrmQ.objects.all().delete()
     with django_capture_on_commit_callbacks(execute=True):
         connection_sync_now(connection_id=world.shop.pk)

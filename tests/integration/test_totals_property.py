@@ -44,7 +44,7 @@ lines = st.lists(
     freight=st.sampled_from([Decimal("0"), Decimal("49.00"), Decimal("79.20")]),
     freight_rate=rates,
 )
-def test_erp_total_equals_shop_total_to_the_cent(world, lines, percent, fixed_share, freight, freight_rate):
+def test_s8_erp_total_equals_shop_total_to_the_cent(world, lines, percent, fixed_share, freight, freight_rate):
     discounts = []
     if percent is not None:
         discounts.append(DiscountRecord("PROSENT", "percent", percent))

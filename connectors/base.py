@@ -134,14 +134,19 @@ class ErpConnector(Connector):
         """
         raise NotImplementedError
 
-    def find_sales_order(self, external_order_no: str) -> str | None:
-        """The ERP number of the sales order made for this shop order, if any."""
+    def find_sales_order(self, external_order_no: str, *, since: dt.datetime | None = None) -> str | None:
+        """The ERP number of the sales order made for this shop order, if any.
+
+        ``since``: when the first attempt to create it started; an ERP without a
+        filter on the shop's number reads only what changed after it.
+        """
         raise NotImplementedError
 
     def order_statuses(self, since: dt.datetime | None) -> Iterable[ErpOrderStatusRecord]:
         raise NotImplementedError
 
-    def stock(self, warehouse: str) -> Iterable[StockRecord]:
+    def stock(self, warehouse: str, items: Sequence[str] = ()) -> Iterable[StockRecord]:
+        """Quantities in ``warehouse`` of the given ERP items (S10)."""
         raise NotImplementedError
 
     def changed_items(self, since: dt.datetime | None) -> Iterable[ItemRecord]:

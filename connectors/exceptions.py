@@ -26,12 +26,18 @@ class ConnectorError(Exception):
         hint: str = "",
         http_status: int | None = None,
         response_excerpt: str = "",
+        code: str = "",
+        subject: str = "",
     ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.http_status = http_status
         self.response_excerpt = response_excerpt
+        # What went wrong, platform-neutral ("item_not_found", "customer_not_found" ...)
+        # and about which thing: the engine turns these into hints (V5).
+        self.code = code
+        self.subject = subject
 
     def __str__(self) -> str:
         return self.message

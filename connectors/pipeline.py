@@ -297,3 +297,53 @@ def _fixed_discount_lines(
             )
         )
     return lines
+
+
+def remote_error_hint(code: str, subject: str, *, order: Order, integration, record: SalesOrderRecord) -> str:
+    """A hint a back-office person can act on, for an ERP refusal the platform classified (V5, C5)."""
+    if code in ("item_not_found", "item_missing"):
+        if subject and subject == integration.default_item_no:
+            return f"The default item number '{subject}' does not exist in the ERP: correct it on {integration}."
+        if subject and subject == integration.shipping_item_no:
+            return f"The shipping item number '{subject}' does not exist in the ERP: correct it on {integration}."
+        lines = [li for li in record.lines if li.item_no == subject] if subject else []
+        named = ", ".join(f"'{li.description}'" for li in lines) or "a line"
+        default = (
+            f"The default item is '{integration.default_item_no}'."
+            if integration.default_item_no
+            else "No default item is set either."
+        )
+        if code == "item_missing":
+            return f"A product has no ERP item number in its reference. {default} Set the reference in the shop."
+        return (
+            f"{named} carries ERP item number '{subject}' in its reference, which the ERP does not know. "
+            f"Correct the product's reference in the shop. {default}"
+        )
+    if code in ("customer_not_found", "customer_missing"):
+        if subject and subject == integration.default_customer_no:
+            return f"The default customer number '{subject}' does not exist in the ERP: correct it on {integration}."
+        default = (
+            f"clear it to use the default customer '{integration.default_customer_no}'"
+            if integration.default_customer_no
+            else "set a default customer number on the integration"
+        )
+        return (
+            f"The ERP does not know customer '{subject or record.customer_no}'. Correct the ERP customer number "
+            f"on the customer card in the shop, or {default} (V3)."
+        )
+    if code in ("order_type", "numbering_series"):
+        return (
+            f"The ERP has no order type / numbering series '{subject or record.numbering_series}'. "
+            f"Set an existing one as the numbering series on {integration} (R2, C5)."
+        )
+    if code == "payment_method":
+        return (
+            f"The ERP does not know payment method '{subject}' (mapped from '{order.payment_method}'). "
+            f"Correct the payment method map on {integration} (C5)."
+        )
+    if code == "ship_via":
+        return (
+            f"The ERP does not know shipping method '{subject}' (mapped from '{order.shipping_method}'). "
+            f"Correct the shipping method map on {integration}."
+        )
+    return ""

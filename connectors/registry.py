@@ -12,7 +12,9 @@ from django.utils.module_loading import import_string
 from .base import Connector
 
 # One line per platform.
-PLATFORM_CLASSES: list[str] = []
+PLATFORM_CLASSES: list[str] = [
+    "connectors.platforms.visma_net.connector.VismaNetConnector",
+]
 
 _registry: dict[str, type[Connector]] = {}
 

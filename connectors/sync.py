@@ -26,7 +26,7 @@ from inventory.models import Product
 from orders.models import Order, OrderAddress, OrderDiscount, OrderLine
 
 from .base import ErpConnector, ShopConnector
-from .exceptions import AmbiguousError, ConnectorError, MappingError, Problem, RetryableError
+from .exceptions import AmbiguousError, ConnectorError, MappingError, PermanentError, Problem, RetryableError
 from .models import (
     AttemptOutcome,
     Connection,
@@ -43,7 +43,7 @@ from .models import (
     TransferKind,
     TransferState,
 )
-from .pipeline import line_item_problem, sales_order_build, validate_order
+from .pipeline import line_item_problem, remote_error_hint, sales_order_build, validate_order
 from .records import AddressRecord, CustomerRecord, OrderRecord
 from .services import (
     AttemptLog,
@@ -550,7 +550,7 @@ def order_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
     erp: ErpConnector = connector_for(transfer.connection)  # type: ignore[assignment]
 
     if transfer.needs_lookup:
-        number = erp.find_sales_order(order.number)
+        number = erp.find_sales_order(order.number, since=transfer.created_at)
         if number:
             order_bind(order=order, number=number)
             return AttemptOutcome.FOUND, number
@@ -577,7 +577,13 @@ def order_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
 
     log.request_excerpt = _excerpt(record)
     mark_may_be_sent(transfer)
-    number = erp.create_sales_order(record)
+    try:
+        number = erp.create_sales_order(record)
+    except PermanentError as exc:
+        exc.hint = (
+            remote_error_hint(exc.code, exc.subject, order=order, integration=integration, record=record) or exc.hint
+        )
+        raise
     order_bind(order=order, number=number)
     return AttemptOutcome.SENT, number
 

@@ -190,11 +190,11 @@ class FakeErp(ErpConnector):
             raise AmbiguousError("No answer within 30s after sending POST.")
         return number
 
-    def find_sales_order(self, external_order_no: str) -> str | None:
+    def find_sales_order(self, external_order_no: str, *, since=None) -> str | None:
         self.state.calls["find_sales_order"] += 1
         found = self.state.orders_for(external_order_no)
         return found[0].number if found else None
 
-    def stock(self, warehouse: str):
+    def stock(self, warehouse: str, items=()):
         self.state.calls["stock"] += 1
-        return [StockRecord(sku=n, quantity=Decimal("0"), warehouse=warehouse) for n in self.state.items]
+        return [StockRecord(sku=n, quantity=Decimal("0"), warehouse=warehouse) for n in items]

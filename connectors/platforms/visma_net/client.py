@@ -1,0 +1,157 @@
+"""HTTP client for the Visma.net ERP v1 REST API (HTTP only; no mapping, no database)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import requests
+
+from connectors.base import RateLimiter
+from connectors.exceptions import AuthError, PermanentError, RetryableError
+from connectors.http import HttpClient
+
+from .mapping import classify_error
+
+DEFAULT_BASE_URL = "https://api.finance.visma.net/v1/"
+DEFAULT_TOKEN_URL = "https://connect.visma.com/connect/token"
+SCOPE = (
+    "vismanet_erp_service_api:create vismanet_erp_service_api:delete "
+    "vismanet_erp_service_api:read vismanet_erp_service_api:update"
+)
+
+# Tokens are shared by every client in the process until shortly before expiry:
+# Visma Connect counts token requests too.
+_tokens: dict[tuple[str, str, str], tuple[str, float]] = {}
+_tokens_lock = threading.Lock()
+# The last X-RateLimit-Remaining / reset time seen per (API, tenant): every client
+# in the process stops calling when the window is used up.
+_windows: dict[tuple[str, str], tuple[int, float | None]] = {}
+
+
+class VismaClient(HttpClient):
+    """Visma Connect client-credentials token, renewed on 401; reads X-RateLimit-* headers."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        tenant_id: str,
+        limiter: RateLimiter | None = None,
+        read_timeout: float = 30.0,
+    ) -> None:
+        super().__init__(base_url, limiter=limiter, secrets=[client_secret], read_timeout=read_timeout)
+        self.token_url = token_url
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.tenant_id = tenant_id
+
+    # --- auth -----------------------------------------------------------------
+
+    @property
+    def _token_key(self) -> tuple[str, str, str]:
+        return (self.token_url, self.client_id, self.tenant_id)
+
+    def token(self, *, renew: bool = False) -> str:
+        """A cached access token, fetched when missing, expiring or ``renew``."""
+        with _tokens_lock:
+            cached = _tokens.get(self._token_key)
+            if cached and not renew and cached[1] > time.time() + 60:
+                return cached[0]
+        response = self.request(
+            "POST",
+            self.token_url,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": self.client_id,
+                "client_secret": self.client_secret,
+                "tenant_id": self.tenant_id,
+                "scope": SCOPE,
+            },
+            authenticate=False,
+            retry_auth=False,
+        )
+        body = response.json()
+        token = body["access_token"]
+        self.secrets.append(token)
+        with _tokens_lock:
+            _tokens[self._token_key] = (token, time.time() + float(body.get("expires_in", 3600)))
+        return token
+
+    def auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token()}"}
+
+    def request(self, method: str, path: str, *, retry_auth: bool = True, **kwargs: Any) -> requests.Response:
+        self._respect_rate_limit()
+        try:
+            return super().request(method, path, **kwargs)
+        except AuthError as exc:
+            if not retry_auth or exc.http_status != 401 or not kwargs.get("authenticate", True):
+                if path == self.token_url:
+                    exc.hint = (
+                        "Visma Connect refused the client id / secret / tenant id: check the connection's "
+                        "credentials (Integrator), then 'Test connection'."
+                    )
+                raise
+            # An expired or revoked token: renew once. A 401 means nothing was processed.
+            self.token(renew=True)
+            return super().request(method, path, **kwargs)
+
+    # --- rate limit ----------------------------------------------------------
+
+    def on_response(self, response: requests.Response) -> None:
+        remaining = response.headers.get("X-RateLimit-Remaining")
+        reset = response.headers.get("X-RateLimit-Reset")
+        if remaining is not None and remaining.isdigit():
+            reset_at = time.time() + float(reset) if reset and reset.isdigit() else None
+            with _tokens_lock:
+                _windows[(self.base_url, self.tenant_id)] = (int(remaining), reset_at)
+
+    def _respect_rate_limit(self) -> None:
+        """With no calls left in the window: wait a little, or give the transfer back to our table."""
+        with _tokens_lock:
+            remaining, reset_at = _windows.get((self.base_url, self.tenant_id), (None, None))
+        if remaining != 0 or reset_at is None:
+            return
+        wait = reset_at - time.time()
+        if wait <= 0:
+            return
+        if wait <= 5:
+            time.sleep(wait)
+            return
+        raise RetryableError(
+            f"Visma.net rate limit reached; the window resets in {wait:.0f}s.",
+            retry_after=wait,
+            hint="Retried automatically when the window resets.",
+        )
+
+    # --- errors -----------------------------------------------------------------
+
+    def error_message(self, response: requests.Response) -> str:
+        try:
+            body = response.json()
+        except ValueError:
+            return super().error_message(response)
+        if isinstance(body, dict):
+            for key in ("message", "ExceptionMessage", "error_description", "error"):
+                if body.get(key):
+                    return str(body[key])
+        return super().error_message(response)
+
+    def _error_for(self, response: requests.Response, *, creates: bool) -> Exception:
+        error = super()._error_for(response, creates=creates)
+        if isinstance(error, PermanentError):
+            error.code, error.subject = classify_error(error.message)
+        return error
+
+    # --- endpoints ----------------------------------------------------------------
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        return self.request("GET", path, params=params).json()
+
+    def post(self, path: str, body: dict[str, Any]) -> requests.Response:
+        return self.request("POST", path, json=body)

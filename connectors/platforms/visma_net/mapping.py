@@ -1,0 +1,222 @@
+"""Visma.net ERP v1 payloads <-> records. Pure functions, no I/O.
+
+Visma's "DTO wrapper" style: nearly every field is ``{"value": ...}``; the
+line ``operation`` is a plain string; lists are plain arrays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Any
+
+from connectors.records import (
+    CustomerRecord,
+    ErpCustomerRecord,
+    ErpOrderStatusRecord,
+    ItemRecord,
+    SalesOrderRecord,
+    StockRecord,
+)
+
+DEFAULT_ORDER_TYPE = "SO"
+
+
+def v(value: Any) -> dict[str, Any]:
+    """Wrap one value the Visma way."""
+    return {"value": value}
+
+
+def unwrap(field: Any) -> Any:
+    """The value inside ``{"value": x}``, or the field itself when it is not wrapped."""
+    return field.get("value") if isinstance(field, dict) and set(field) == {"value"} else field
+
+
+def _num(value: Decimal) -> float | int:
+    # JSON numbers: Visma's DTOs are doubles; send exact cents as short literals.
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _address(address, *, email: str = "") -> dict[str, Any]:
+    return v(
+        {
+            "addressLine1": v(address.street),
+            "postalCode": v(address.postcode),
+            "city": v(address.city),
+            "countryId": v(address.country),
+        }
+    )
+
+
+def _contact(address, *, name: str, email: str) -> dict[str, Any]:
+    attention = " ".join(p for p in (address.first_name, address.last_name) if p)
+    return v({"name": v(address.company or name), "attention": v(attention), "email": v(email)})
+
+
+def sales_order_payload(order: SalesOrderRecord, *, use_inventory_id: bool = False) -> dict[str, Any]:
+    """SalesOrderUpdateDto for POST /v1/salesorder (S7).
+
+    ``use_inventory_id`` sends the item number as the deprecated ``inventoryId``
+    for tenants still on the older contract.
+    """
+    item_field = "inventoryId" if use_inventory_id else "inventoryNumber"
+    lines = []
+    for number, line in enumerate(order.lines, start=1):
+        payload: dict[str, Any] = {
+            "operation": "Insert",
+            "lineNbr": v(number),
+            item_field: v(line.item_no),
+            "quantity": v(_num(line.quantity)),
+            "unitPrice": v(_num(line.unit_price)),
+            "lineDescription": v(line.description),
+            "taxCategory": v(line.vat_code),
+        }
+        if order.warehouse:
+            payload["warehouse"] = v(order.warehouse)
+        if line.discount_percent:
+            payload["discountPercent"] = v(_num(line.discount_percent))
+        if line.discount_amount:
+            payload["discountAmount"] = v(_num(line.discount_amount))
+        if line.discount_percent or line.discount_amount:
+            payload["manualDiscount"] = v(True)
+        lines.append(payload)
+    body: dict[str, Any] = {
+        "orderType": v(order.numbering_series or DEFAULT_ORDER_TYPE),
+        "customer": v(order.customer_no),
+        "date": v(f"{order.order_date.isoformat()}T00:00:00"),
+        "customerRefNo": v(order.external_order_no),
+        "customerOrder": v(order.customer_reference or order.external_order_no),
+        "currency": v(order.currency),
+        "description": v(order.public_comment[:250]),
+        "note": v(order.internal_comment),
+        "lines": lines,
+    }
+    if order.payment_method_code:
+        body["paymentMethod"] = v(order.payment_method_code)
+    if order.payment_reference:
+        body["paymentRef"] = v(order.payment_reference)
+    if order.shipping_method_code:
+        body["shipVia"] = v(order.shipping_method_code)
+    if order.warehouse:
+        body["preferredWarehouse"] = v(order.warehouse)
+    if order.shop_id:
+        body["branchNumber"] = v(order.shop_id)
+    if order.delivery is not None:
+        body["soShippingAddress"] = _address(order.delivery)
+        body["soShippingContact"] = _contact(order.delivery, name=order.customer_name, email=order.email)
+    if order.billing is not None:
+        body["soBillingAddress"] = _address(order.billing)
+        body["soBillingContact"] = _contact(order.billing, name=order.customer_name, email=order.email)
+    return body
+
+
+def customer_payload(customer: CustomerRecord) -> dict[str, Any]:
+    """CustomerUpdateDto for POST /v1/customer (S3). The number is left to Visma's series."""
+    name = customer.company or " ".join(p for p in (customer.first_name, customer.last_name) if p)
+    body: dict[str, Any] = {
+        "name": v(name),
+        "status": v("Active"),
+        "mainContact": v(
+            {
+                "name": v(name),
+                "email": v(customer.email),
+                "phone1": v(customer.phone),
+                "phone2": v(customer.mobile),
+                "fax": v(customer.fax),
+            }
+        ),
+    }
+    if customer.org_no:
+        body["corporateId"] = v(customer.org_no)
+    if customer.billing is not None:
+        body["mainAddress"] = _address(customer.billing)
+        body["invoiceAddress"] = _address(customer.billing)
+    if customer.delivery is not None and customer.delivery.street:
+        body["deliveryAddress"] = _address(customer.delivery)
+    return body
+
+
+def number_from_location(location: str | None) -> str:
+    """The new document's number: the last path segment of the Location header."""
+    if not location:
+        return ""
+    return location.rstrip("/").rsplit("/", 1)[-1]
+
+
+def parse_customer(dto: dict[str, Any]) -> ErpCustomerRecord:
+    contact = dto.get("mainContact") or {}
+    return ErpCustomerRecord(
+        number=str(dto.get("number", "")),
+        name=dto.get("name", ""),
+        email=(contact.get("email") or "") if isinstance(contact, dict) else "",
+        org_no=dto.get("corporateId") or "",
+    )
+
+
+def parse_datetime(value: str | None) -> dt.datetime | None:
+    """Visma timestamps: ISO 8601, with or without offset (no offset = UTC)."""
+    if not value:
+        return None
+    parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def format_datetime(value: dt.datetime) -> str:
+    """For the lastModifiedDateTime filter: yyyy-MM-ddTHH:mm:ss in UTC."""
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def parse_item(dto: dict[str, Any]) -> ItemRecord:
+    price = dto.get("defaultPrice")
+    return ItemRecord(
+        number=str(dto.get("inventoryNumber", "")),
+        description=dto.get("description", ""),
+        price_excl_vat=Decimal(str(price)) if price is not None else None,
+        active=dto.get("status", "Active") == "Active",
+        updated_at=parse_datetime(dto.get("lastModifiedDateTime")),
+    )
+
+
+def parse_order_status(dto: dict[str, Any]) -> ErpOrderStatusRecord:
+    return ErpOrderStatusRecord(
+        number=str(dto.get("orderNo", "")),
+        external_order_no=dto.get("customerRefNo") or "",
+        status=dto.get("status", ""),
+        updated_at=parse_datetime(dto.get("lastModifiedDateTime")),
+    )
+
+
+def parse_stock(rows: list[dict[str, Any]], *, warehouse: str) -> list[StockRecord]:
+    """InventorySummaryDto rows -> one quantity per item: available in the chosen warehouse (S10)."""
+    totals: dict[str, Decimal] = {}
+    for row in rows:
+        wh = (row.get("warehouse") or {}).get("id", "")
+        if warehouse and wh != warehouse:
+            continue
+        number = (row.get("inventory") or {}).get("number", "")
+        totals[number] = totals.get(number, Decimal("0")) + Decimal(str(row.get("available", 0)))
+    return [StockRecord(sku=n, quantity=q, warehouse=warehouse) for n, q in totals.items()]
+
+
+# Visma's error texts -> (code, subject). Codes are read by the engine, which
+# knows the order and the integration and turns them into hints (V5).
+ERROR_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"Inventory item '([^']*)' not found", re.I), "item_not_found"),
+    (re.compile(r"'Inventory ID' cannot be empty|missing inventoryId", re.I), "item_missing"),
+    (re.compile(r"Customer '?([^' .]*)'? (?:not found|does not exist)", re.I), "customer_not_found"),
+    (re.compile(r"'Customer' cannot be empty", re.I), "customer_missing"),
+    (re.compile(r"Order type '([^']*)'", re.I), "order_type"),
+    (re.compile(r"(?:numbering|number) series", re.I), "numbering_series"),
+    (re.compile(r"Payment method '([^']*)'", re.I), "payment_method"),
+    (re.compile(r"Ship via '([^']*)'", re.I), "ship_via"),
+]
+
+
+def classify_error(message: str) -> tuple[str, str]:
+    """(code, subject) for a Visma error message; ('', '') when unrecognised."""
+    for pattern, code in ERROR_PATTERNS:
+        match = pattern.search(message)
+        if match:
+            return code, match.group(1) if match.groups() else ""
+    return "", ""

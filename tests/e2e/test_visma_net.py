@@ -1,0 +1,183 @@
+"""Orders reach the Visma.net emulator over real HTTP, exactly once, whatever fails (seed 000)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from connectors.emulation import Fault
+from connectors.models import Transfer, TransferState
+from connectors.records import CustomerRecord, OrderLineRecord
+from connectors.sync import connection_test
+from orders.models import Order
+from tests.engine import order_transfer, process_due, sync
+
+pytestmark = pytest.mark.django_db
+
+GUEST = CustomerRecord(first_name="Ödön", last_name="Kovács", email="odon@example.hu", is_guest=True)
+
+
+def retry_now(number: str) -> None:
+    Transfer.objects.filter(pk=order_transfer(number).pk).update(next_attempt_at=timezone.now())
+    process_due()
+
+
+def test_v1_order_becomes_a_visma_sales_order_with_lines_and_freight(visma_world):
+    visma = visma_world.visma
+    placed = visma_world.place(shipping_excl_vat=Decimal("79.20"), shipping_vat_rate=Decimal("25"))
+    sync(visma_world)
+    [stored] = visma.orders_with_ref(placed.number)
+    assert stored["customer"]["number"] == "10001"
+    assert [(li["inventory"]["number"], li["quantity"], li["unitPrice"]) for li in stored["lines"]] == [
+        ("ITEM-1", 2.0, 400.0),
+        ("FRAKT", 1.0, 79.2),
+    ]
+    assert Decimal(str(stored["orderTotal"])) == placed.grand_total
+    order = Order.objects.get(number=placed.number)
+    assert order.erp_order_no == stored["orderNo"]  # V4: from the Location header
+    assert order_transfer(placed.number).state == TransferState.SENT
+
+
+def test_v2_v3_product_without_reference_and_guest_use_the_defaults(visma_world):
+    visma_world.integration.guest_policy = "default"
+    visma_world.integration.save()
+    line = OrderLineRecord(
+        sku="NYHET", name="Ny vare", quantity=Decimal("1"), unit_price_excl_vat=Decimal("10"), vat_rate=Decimal("25")
+    )
+    placed = visma_world.place(lines=(line,), customer=GUEST)
+    sync(visma_world)
+    [stored] = visma_world.visma.orders_with_ref(placed.number)
+    assert stored["customer"]["number"] == "WEB"
+    assert stored["lines"][0]["inventory"]["number"] == "ANNEN"
+    assert stored["shippingContact"]["attention"] == {"value": "Åse Ødegård"}  # name still on the order
+
+
+def test_unknown_item_reference_needs_attention_with_visma_text_and_a_hint(visma_world):
+    line = OrderLineRecord(
+        sku="X",
+        reference="FINNES-IKKE",
+        name="Skjerf",
+        quantity=Decimal("1"),
+        unit_price_excl_vat=Decimal("10"),
+        vat_rate=Decimal("25"),
+    )
+    placed = visma_world.place(lines=(line,))
+    sync(visma_world)
+    transfer = order_transfer(placed.number)
+    assert transfer.state == TransferState.NEEDS_ATTENTION
+    assert "Inventory item 'FINNES-IKKE' not found." in transfer.last_error  # verbatim from Visma
+    assert "'Skjerf'" in transfer.last_hint and "default item is 'ANNEN'" in transfer.last_hint
+    assert visma_world.visma.orders_with_ref(placed.number) == []
+
+
+def test_unknown_customer_number_points_at_the_default_customer(visma_world):
+    placed = visma_world.place(customer=CustomerRecord(external_id="5", first_name="A", erp_customer_no="77777"))
+    sync(visma_world)
+    transfer = order_transfer(placed.number)
+    assert "Customer '77777' not found." in transfer.last_error
+    assert "default customer 'WEB'" in transfer.last_hint
+
+
+def test_latency_below_the_timeout_still_sends_once(visma_world):
+    visma_world.visma.inject(Fault("latency", path="salesorder", delay=0.3))
+    placed = visma_world.place()
+    sync(visma_world)
+    assert len(visma_world.visma.orders_with_ref(placed.number)) == 1
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault("timeout_after_store", path="salesorder", delay=2.0),
+        Fault("drop_after_store", path="salesorder"),
+        Fault("drop", path="salesorder"),
+        Fault("error", path="salesorder", status=500),
+        Fault("error", path="salesorder", status=503),
+    ],
+)
+def test_each_fault_ends_with_exactly_one_sales_order(visma_world, fault):
+    visma_world.visma.inject(fault)
+    placed = visma_world.place()
+    sync(visma_world)
+    first = order_transfer(placed.number)
+    assert first.state in (TransferState.UNKNOWN, TransferState.RETRY_WAIT)
+    retry_now(placed.number)
+    transfer = order_transfer(placed.number)
+    assert transfer.state == TransferState.SENT
+    [stored] = visma_world.visma.orders_with_ref(placed.number)
+    assert Order.objects.get(number=placed.number).erp_order_no == stored["orderNo"]
+
+
+def test_429_waits_for_retry_after(visma_world):
+    visma_world.visma.inject(Fault("rate_limit", method="POST", path="salesorder", delay=90))
+    placed = visma_world.place()
+    sync(visma_world)
+    transfer = order_transfer(placed.number)
+    assert transfer.state == TransferState.RETRY_WAIT
+    assert transfer.next_attempt_at >= timezone.now() + dt.timedelta(seconds=85)
+    assert transfer.attempts.get().http_status == 429
+
+
+def test_an_exhausted_rate_limit_window_stops_calls_before_a_429(visma_world):
+    visma_world.visma.rate_limit = 2
+    placed = [visma_world.place() for _ in range(3)]
+    sync(visma_world)
+    states = [order_transfer(p.number).state for p in placed]
+    assert states == [TransferState.SENT, TransferState.SENT, TransferState.RETRY_WAIT]
+    assert visma_world.visma.calls["POST /v1/salesorder"] == 2  # the third never hit Visma (no 429 burned)
+    assert "rate limit" in order_transfer(placed[2].number).last_error
+
+
+def test_an_expired_token_is_renewed_on_401(visma_world):
+    first = visma_world.place()
+    sync(visma_world)
+    visma_world.visma.expire_tokens()
+    second = visma_world.place()
+    sync(visma_world)
+    assert order_transfer(second.number).state == TransferState.SENT
+    assert visma_world.visma.calls["POST /connect/token"] == 2
+    assert len(visma_world.visma.orders_with_ref(first.number) + visma_world.visma.orders_with_ref(second.number)) == 2
+
+
+def test_wrong_credentials_need_attention_with_a_hint_and_never_leak(visma_world):
+    erp = visma_world.erp
+    erp.credentials = {**erp.credentials, "client_secret": "wrong-secret-123"}
+    erp.save()
+    placed = visma_world.place()
+    sync(visma_world)
+    transfer = order_transfer(placed.number)
+    assert transfer.state == TransferState.NEEDS_ATTENTION
+    assert "credentials" in transfer.last_hint
+    attempt = transfer.attempts.get()
+    assert "wrong-secret-123" not in attempt.response_excerpt + attempt.error + transfer.last_error
+
+
+def test_inventory_id_switch_sends_the_older_field(visma_world):
+    erp = visma_world.erp
+    erp.parameters = {**erp.parameters, "use_inventory_id": True}
+    erp.save()
+    placed = visma_world.place()
+    sync(visma_world)
+    [(_, _, body)] = [r for r in visma_world.visma.requests if r[:2] == ("POST", "/v1/salesorder")]
+    assert body["lines"][0]["inventoryId"] == {"value": "ITEM-1"}
+    assert len(visma_world.visma.orders_with_ref(placed.number)) == 1
+
+
+def test_c1_new_customer_is_created_in_visma(visma_world):
+    placed = visma_world.place(customer=GUEST)
+    sync(visma_world)
+    [stored] = visma_world.visma.orders_with_ref(placed.number)
+    created = visma_world.visma.state.customers[stored["customer"]["number"]]
+    assert created["name"] == "Ödön Kovács"
+    assert created["mainContact"]["email"] == "odon@example.hu"
+
+
+def test_connection_test_reports_success_and_bad_credentials(visma_world):
+    assert connection_test(connection=visma_world.erp).status == "ok"
+    visma_world.erp.credentials = {"client_id": "x", "client_secret": "y", "tenant_id": "z"}
+    visma_world.erp.save()
+    run = connection_test(connection=visma_world.erp)
+    assert run.status == "failed" and "credentials" in run.error

@@ -1,0 +1,156 @@
+"""Visma.net mapping: payloads in the DTO-wrapper style, and parsing of Visma's answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+
+from connectors.platforms.visma_net import mapping
+from connectors.records import AddressRecord, CustomerRecord, SalesOrderLineRecord, SalesOrderRecord
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "visma_net"
+
+
+def load(name: str):
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def order(**overrides) -> SalesOrderRecord:
+    fields = dict(
+        customer_no="10001",
+        external_order_no="WEB-100045",
+        order_date=dt.date(2026, 3, 1),
+        currency="NOK",
+        lines=(
+            SalesOrderLineRecord(
+                item_no="GENSER-BLA",
+                description="Ullgenser blå",
+                quantity=Decimal("2"),
+                unit_price=Decimal("640.00"),
+                vat_rate=Decimal("25"),
+                vat_code="HIGH",
+                discount_percent=Decimal("10"),
+            ),
+            SalesOrderLineRecord(
+                item_no="FRAKT",
+                description="Frakt",
+                quantity=Decimal("1"),
+                unit_price=Decimal("79.20"),
+                vat_rate=Decimal("25"),
+                vat_code="HIGH",
+            ),
+        ),
+        total_incl_vat=Decimal("1539.00"),
+        public_comment="WEB-100045 Ring på",
+        internal_comment="WEB-100045",
+        payment_method_code="KLARNA",
+        payment_reference="KL-1",
+        shipping_method_code="POST",
+        delivery=AddressRecord(
+            first_name="Åse", last_name="Ødegård", street="Storgata 1", postcode="0155", city="Oslo", country="NO"
+        ),
+    )
+    fields.update(overrides)
+    return SalesOrderRecord(**fields)
+
+
+def test_every_header_field_is_wrapped_in_value_and_lines_are_a_plain_array():
+    body = mapping.sales_order_payload(order())
+    assert body["customer"] == {"value": "10001"}
+    assert body["customerRefNo"] == {"value": "WEB-100045"}  # our idempotency key
+    assert body["orderType"] == {"value": "SO"}
+    assert body["date"] == {"value": "2026-03-01T00:00:00"}
+    assert body["paymentMethod"] == {"value": "KLARNA"} and body["shipVia"] == {"value": "POST"}
+    assert isinstance(body["lines"], list)
+    assert body["soShippingAddress"]["value"]["city"] == {"value": "Oslo"}
+    assert body["soShippingContact"]["value"]["attention"] == {"value": "Åse Ødegård"}
+
+
+def test_line_operation_is_a_plain_string_and_the_item_goes_in_inventory_number():
+    line = mapping.sales_order_payload(order())["lines"][0]
+    assert line["operation"] == "Insert"
+    assert line["inventoryNumber"] == {"value": "GENSER-BLA"}
+    assert "inventoryId" not in line
+    assert line["quantity"] == {"value": 2} and line["unitPrice"] == {"value": 640}
+    assert line["discountPercent"] == {"value": 10}
+    assert line["lineDescription"] == {"value": "Ullgenser blå"}
+
+
+def test_older_contract_sends_inventory_id_instead():
+    line = mapping.sales_order_payload(order(), use_inventory_id=True)["lines"][0]
+    assert line["inventoryId"] == {"value": "GENSER-BLA"}
+    assert "inventoryNumber" not in line
+
+
+def test_numbering_series_chooses_the_order_type():
+    assert mapping.sales_order_payload(order(numbering_series="WO"))["orderType"] == {"value": "WO"}
+
+
+def test_prices_keep_their_cents():
+    line = mapping.sales_order_payload(order())["lines"][1]
+    assert line["unitPrice"] == {"value": 79.2}
+
+
+def test_new_order_number_comes_from_the_location_header():
+    assert mapping.number_from_location("https://api.finance.visma.net/v1/salesorder/000419") == "000419"
+    assert mapping.number_from_location(None) == ""
+
+
+def test_customer_payload_for_a_private_person():
+    body = mapping.customer_payload(
+        CustomerRecord(
+            first_name="Łucja",
+            last_name="Wiśniewska",
+            email="l@example.pl",
+            billing=AddressRecord(street="Długa 5", city="Gdańsk"),
+        )
+    )
+    assert body["name"] == {"value": "Łucja Wiśniewska"}
+    assert body["mainContact"]["value"]["email"] == {"value": "l@example.pl"}
+    assert body["mainAddress"]["value"]["addressLine1"] == {"value": "Długa 5"}
+    assert "number" not in body  # Visma's own series numbers the customer
+
+
+def test_parse_customer_from_a_customer_dto():
+    record = mapping.parse_customer(load("customer.json"))
+    assert (record.number, record.name, record.email, record.org_no) == (
+        "10001",
+        "Fjordkraft Strikk AS",
+        "innkjop@fjordstrikk.no",
+        "987654321",
+    )
+
+
+def test_parse_order_status_reads_timestamps_with_and_without_offset():
+    first, second = (mapping.parse_order_status(row) for row in load("salesorder_list.json"))
+    assert (first.number, first.external_order_no, first.status) == ("000417", "WEB-100045", "Open")
+    assert first.updated_at == dt.datetime(2026, 3, 1, 10, 15, 30, 123000, tzinfo=dt.UTC)
+    assert second.updated_at == dt.datetime(2026, 3, 1, 10, 0, tzinfo=dt.UTC)
+
+
+def test_parse_item():
+    item = mapping.parse_item(load("inventory.json"))
+    assert (item.number, item.description, item.price_excl_vat, item.active) == (
+        "GENSER-BLA",
+        "Ullgenser blå",
+        Decimal("640.0"),
+        True,
+    )
+
+
+def test_stock_is_the_available_quantity_of_the_chosen_warehouse_summed_over_locations():
+    [record] = mapping.parse_stock(load("inventorysummary.json"), warehouse="MAIN")
+    assert (record.sku, record.quantity) == ("GENSER-BLA", Decimal("10.0"))
+
+
+def test_visma_error_texts_are_classified():
+    assert mapping.classify_error("VismaId: 0b6c. Error creating salesOrder. Inventory item 'SKU-404' not found.") == (
+        "item_not_found",
+        "SKU-404",
+    )
+    assert mapping.classify_error("Error creating salesOrder. 'Inventory ID' cannot be empty.")[0] == "item_missing"
+    assert mapping.classify_error("Error creating salesOrder. Customer '99' not found.") == ("customer_not_found", "99")
+    assert mapping.classify_error("Order type 'WO' does not exist.") == ("order_type", "WO")
+    assert mapping.classify_error("Something else entirely") == ("", "")

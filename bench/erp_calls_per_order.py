@@ -47,29 +47,62 @@ def main(count: int) -> None:
     seed_demo(visma)
     shop = Connection.objects.create(name="Bench shop", role="shop", platform="magento", base_url="http://127.0.0.1:9/")
     erp = Connection.objects.create(
-        name="Bench Visma", role="erp", platform="visma_net", base_url=visma.base_url,
-        parameters={"token_url": visma.token_url}, credentials=visma.credentials,
+        name="Bench Visma",
+        role="erp",
+        platform="visma_net",
+        base_url=visma.base_url,
+        parameters={"token_url": visma.token_url},
+        credentials=visma.credentials,
     )
     integration = Integration.objects.create(
-        shop=shop, erp=erp, transfer_statuses=["processing"], default_item_no="ANNEN", shipping_item_no="FRAKT",
-        default_customer_no="WEB", payment_method_map={"klarna": "KLARNA"}, shipping_method_map={"flat": "POST"},
+        shop=shop,
+        erp=erp,
+        transfer_statuses=["processing"],
+        default_item_no="ANNEN",
+        shipping_item_no="FRAKT",
+        default_customer_no="WEB",
+        payment_method_map={"klarna": "KLARNA"},
+        shipping_method_map={"flat": "POST"},
         vat_map={"25": "HIGH", "15": "MED", "12": "LOW", "0": "ZERO"},
     )
     now = timezone.now()
     for i in range(count):
         record = OrderRecord(
-            external_id=str(i + 1), number=f"B{i + 1:06d}", status="processing", placed_at=now - dt.timedelta(seconds=i),
-            updated_at=now, currency="NOK", payment_method="klarna", shipping_method="flat",
-            customer=CustomerRecord(external_id="c1", first_name="Åse", last_name="Ødegård", email="ase@example.no",
-                                    erp_customer_no="10002"),
-            lines=(
-                OrderLineRecord(sku="G-B", reference="GENSER-BLA", name="Ullgenser blå", quantity=Decimal("1"),
-                                unit_price_excl_vat=Decimal("640"), vat_rate=Decimal("25")),
-                OrderLineRecord(sku="L", reference="LUE-01", name="Strikkelue", quantity=Decimal("2"),
-                                unit_price_excl_vat=Decimal("199"), vat_rate=Decimal("25")),
+            external_id=str(i + 1),
+            number=f"B{i + 1:06d}",
+            status="processing",
+            placed_at=now - dt.timedelta(seconds=i),
+            updated_at=now,
+            currency="NOK",
+            payment_method="klarna",
+            shipping_method="flat",
+            customer=CustomerRecord(
+                external_id="c1", first_name="Åse", last_name="Ødegård", email="ase@example.no", erp_customer_no="10002"
             ),
-            shipping_excl_vat=Decimal("79"), shipping_vat_rate=Decimal("25"), grand_total=Decimal("1396.25"),
-            delivery=AddressRecord(first_name="Åse", last_name="Ødegård", street="Storgata 1", city="Oslo", country="NO"),
+            lines=(
+                OrderLineRecord(
+                    sku="G-B",
+                    reference="GENSER-BLA",
+                    name="Ullgenser blå",
+                    quantity=Decimal("1"),
+                    unit_price_excl_vat=Decimal("640"),
+                    vat_rate=Decimal("25"),
+                ),
+                OrderLineRecord(
+                    sku="L",
+                    reference="LUE-01",
+                    name="Strikkelue",
+                    quantity=Decimal("2"),
+                    unit_price_excl_vat=Decimal("199"),
+                    vat_rate=Decimal("25"),
+                ),
+            ),
+            shipping_excl_vat=Decimal("79"),
+            shipping_vat_rate=Decimal("25"),
+            grand_total=Decimal("1396.25"),
+            delivery=AddressRecord(
+                first_name="Åse", last_name="Ødegård", street="Storgata 1", city="Oslo", country="NO"
+            ),
         )
         order_mark_for_transfer(order=order_upsert(shop=shop, record=record).order, integration=integration)
 

@@ -186,6 +186,9 @@ class ExternalRef(models.Model):
     remote_updated_at = models.DateTimeField(
         null=True, blank=True, help_text=_("Remote 'last modified' when last imported: skip if unchanged.")
     )
+    fingerprint = models.CharField(
+        max_length=64, blank=True, help_text=_("Hash of the remote data last imported: skip it when unchanged.")
+    )
     bound_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -14,6 +14,7 @@ from .base import Connector
 # One line per platform.
 PLATFORM_CLASSES: list[str] = [
     "connectors.platforms.visma_net.connector.VismaNetConnector",
+    "connectors.platforms.magento.connector.MagentoConnector",
 ]
 
 _registry: dict[str, type[Connector]] = {}

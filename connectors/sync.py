@@ -14,6 +14,7 @@ order, create it, and bind the ERP number in its own short transaction.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -77,13 +78,20 @@ def _bound(connection: Connection, model, external_id: str):
     return (model.objects.filter(pk=ref.object_id).first(), ref) if ref else (None, None)
 
 
-def _bind(connection: Connection, obj, external_id: str, remote_updated_at: dt.datetime | None) -> None:
+def _bind(
+    connection: Connection, obj, external_id: str, remote_updated_at: dt.datetime | None, fingerprint: str = ""
+) -> None:
     ExternalRef.objects.update_or_create(
         connection=connection,
         content_type=_ct(obj),
         external_id=external_id,
-        defaults={"object_id": obj.pk, "remote_updated_at": remote_updated_at},
+        defaults={"object_id": obj.pk, "remote_updated_at": remote_updated_at, "fingerprint": fingerprint},
     )
+
+
+def fingerprint(record) -> str:
+    """A stable hash of a record's content (frozen dataclasses have a deterministic repr)."""
+    return hashlib.sha256(repr(record).encode()).hexdigest()
 
 
 def _address_fields(prefix: str, address: AddressRecord | None) -> dict[str, str]:
@@ -147,16 +155,15 @@ class UpsertResult:
 
 def order_upsert(*, shop: Connection, record: OrderRecord) -> UpsertResult:
     """Write one shop order into the mirror, all or nothing; skip it when up to date."""
+    digest = fingerprint(record)
     with transaction.atomic():
         order, ref = _bound(shop, Order, record.external_id)
-        if (
-            order is not None
-            and ref is not None
-            and record.updated_at is not None
-            and ref.remote_updated_at is not None
-            and record.updated_at <= ref.remote_updated_at
-        ):
-            return UpsertResult(order, changed=False)
+        # Shops stamp updated_at to the second, so two changes in one second share a
+        # stamp: skip on identical content, or on a stamp older than what we hold.
+        if order is not None and ref is not None:
+            stale = record.updated_at and ref.remote_updated_at and record.updated_at < ref.remote_updated_at
+            if ref.fingerprint == digest or stale:
+                return UpsertResult(order, changed=False)
         customer = customer_upsert(shop=shop, record=record.customer)
         header = {
             "shop": shop,
@@ -215,7 +222,7 @@ def order_upsert(*, shop: Connection, record: OrderRecord) -> UpsertResult:
         OrderDiscount.objects.bulk_create(
             OrderDiscount(order=order, code=d.code, kind=d.kind, value=d.value) for d in record.discounts
         )
-        _bind(shop, order, record.external_id, record.updated_at)
+        _bind(shop, order, record.external_id, record.updated_at, digest)
     return UpsertResult(order, changed=True)
 
 

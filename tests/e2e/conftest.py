@@ -35,3 +35,24 @@ def visma_world(world, visma):
     integration.save()
     world.visma = visma
     return world
+
+
+@pytest.fixture
+def magento():
+    from connectors.platforms.magento.emulator import MagentoEmulator
+
+    emulator = MagentoEmulator().start()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def demo(db, magento, visma):
+    """Magento emulator -> engine -> Visma.net emulator, configured like the demo."""
+    from connectors.platforms.magento.emulator import seed_demo as seed_magento
+    from sync_portal.demo import configure_demo
+
+    customers = seed_magento(magento)
+    integration = configure_demo(magento=magento, visma=visma)
+    integration.customers = customers
+    return integration

@@ -402,6 +402,7 @@ def seed_demo(emulator: VismaEmulator) -> None:
         ("LUE-01", "Strikkelue", "199"),
         ("VOTTER-01", "Votter", "159"),
         ("BOK-01", "Strikkebok", "299"),
+        ("SJOKOLADE", "Kakao og sjokolade", "89"),
         ("GAVE", "Gaveinnpakning", "40"),
         ("FRAKT", "Frakt", "79"),
         ("ANNEN", "Annen vare, ikke tilknyttet", "0"),
@@ -409,7 +410,14 @@ def seed_demo(emulator: VismaEmulator) -> None:
         ("AVRUNDING", "Øreavrunding", "0"),
     ]:
         emulator.add_item(number, description, price)
-    for number, qty in [("GENSER-BLA", 12), ("GENSER-ROD", 4), ("LUE-01", 30), ("VOTTER-01", 0), ("BOK-01", 7)]:
+    for number, qty in [
+        ("GENSER-BLA", 12),
+        ("GENSER-ROD", 4),
+        ("LUE-01", 30),
+        ("VOTTER-01", 0),
+        ("BOK-01", 7),
+        ("SJOKOLADE", 50),
+    ]:
         emulator.set_stock(number, "MAIN", qty)
         emulator.set_stock(number, "OUTLET", 3)
     emulator.add_customer("10001", "Fjordkraft Strikk AS", "innkjop@fjordstrikk.no", "987654321")

@@ -1,0 +1,649 @@
+"""A Magento 2 REST emulator on 127.0.0.1 (PLATFORM_APIS.md §2): the subset the
+connector uses, with Magento's envelopes and quirks.
+
+- ``/rest/<store>/V1/orders`` search (searchCriteria filter/sort/page, pageSize ≤ 300;
+  a page past the end returns the last page again, as Magento does), one order,
+  ``/comments``; ``/customers/{id}``; ``/products`` search;
+  ``/stockItems/{sku}`` and ``PUT /products/{sku}/stockItems/{itemId}`` (legacy);
+  ``POST /inventory/source-items`` (MSI); ``POST /products/base-prices``;
+  ``POST /order/{id}/invoice|ship|refund`` with the document validation errors.
+- Bare integer ids; ``{"items", "search_criteria", "total_count"}``;
+  errors ``{"message", "parameters"}``; Bearer integration token.
+
+Run alone: ``python -m connectors.platforms.magento.emulator --port 8102 --demo``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import re
+import threading
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from connectors.emulation import Emulator, HttpError, Reply, Request
+
+CENT = Decimal("0.01")
+MAX_PAGE_SIZE = 300
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _r(value: Decimal) -> Decimal:
+    return value.quantize(CENT, ROUND_HALF_UP)
+
+
+def _error(status: int, message: str, parameters: Any = None) -> HttpError:
+    body: dict[str, Any] = {"message": message}
+    if parameters is not None:
+        body["parameters"] = parameters
+    return HttpError(status, body)
+
+
+@dataclass
+class Product:
+    id: int
+    sku: str
+    name: str
+    price: Decimal
+    tax_percent: Decimal
+    type_id: str = "simple"
+    parent_sku: str = ""
+    qty: Decimal = Decimal("0")
+    updated_at: str = field(default_factory=_now)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "sku": self.sku,
+            "name": self.name,
+            "price": float(self.price),
+            "status": 1,
+            "type_id": self.type_id,
+            "updated_at": self.updated_at,
+            "weight": 0.5,
+            "extension_attributes": {
+                "stock_item": {"item_id": self.id, "qty": float(self.qty), "is_in_stock": self.qty > 0}
+            },
+        }
+
+
+@dataclass
+class MagentoState:
+    orders: dict[int, dict[str, Any]] = field(default_factory=dict)
+    customers: dict[int, dict[str, Any]] = field(default_factory=dict)
+    products: dict[str, Product] = field(default_factory=dict)
+    source_items: dict[tuple[str, str], Decimal] = field(default_factory=dict)
+    base_prices: dict[str, Decimal] = field(default_factory=dict)
+    invoices: dict[int, dict[str, Any]] = field(default_factory=dict)
+    shipments: dict[int, dict[str, Any]] = field(default_factory=dict)
+    creditmemos: dict[int, dict[str, Any]] = field(default_factory=dict)
+    next_id: int = 1
+    next_increment: int = 100000001
+
+
+class MagentoEmulator(Emulator):
+    name = "magento-emulator"
+
+    def __init__(self, *, token: str = "demo-integration-token", store: str = "default", **kwargs: Any) -> None:
+        self.token = token
+        self.store = store
+        self.state = MagentoState()
+        self._generator: threading.Thread | None = None
+        self._stop_generator = threading.Event()
+        super().__init__(**kwargs)
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.root}/rest/{self.store}/V1/"
+
+    def _id(self) -> int:
+        with self.lock:
+            value = self.state.next_id
+            self.state.next_id += 1
+            return value
+
+    # --- catalogue, customers, orders (tests and the demo) ----------------------------
+
+    def add_product(
+        self,
+        sku: str,
+        name: str,
+        price: str | Decimal,
+        tax_percent: str | Decimal = "25",
+        type_id: str = "simple",
+        parent_sku: str = "",
+        qty: int = 0,
+    ) -> Product:
+        product = Product(
+            self._id(), sku, name, Decimal(str(price)), Decimal(str(tax_percent)), type_id, parent_sku, Decimal(qty)
+        )
+        with self.lock:
+            self.state.products[sku] = product
+        return product
+
+    def add_customer(
+        self, first: str, last: str, email: str, erp_customer_no: str = "", attribute: str = "erp_customer_no"
+    ) -> int:
+        customer_id = self._id()
+        custom = [{"attribute_code": attribute, "value": erp_customer_no}] if erp_customer_no else []
+        with self.lock:
+            self.state.customers[customer_id] = {
+                "id": customer_id,
+                "firstname": first,
+                "lastname": last,
+                "email": email,
+                "group_id": 1,
+                "created_at": _now(),
+                "updated_at": _now(),
+                "custom_attributes": custom,
+            }
+        return customer_id
+
+    def place_order(
+        self,
+        *,
+        items: list[tuple[str, int]],
+        customer_id: int | None = None,
+        guest: tuple[str, str, str] | None = None,
+        coupon: tuple[str, str, Decimal] | None = None,
+        shipping: Decimal = Decimal("79.00"),
+        shipping_tax: Decimal = Decimal("25"),
+        payment: str = "klarna_kp",
+        status: str = "processing",
+        address: dict[str, Any] | None = None,
+        comment: str = "",
+    ) -> dict[str, Any]:
+        """Place an order the way Magento totals it: rows incl. tax rounded per row.
+
+        ``coupon``: (code, "by_percent" | "cart_fixed", amount); a fixed amount is incl. tax.
+        """
+        if customer_id is not None:
+            c = self.state.customers[customer_id]
+            first, last, email = c["firstname"], c["lastname"], c["email"]
+        else:
+            first, last, email = guest or ("Gjest", "Kjøper", "gjest@example.no")
+        entity_id = self._id()
+        order_items: list[dict[str, Any]] = []
+        percent = coupon[2] if coupon and coupon[1] == "by_percent" else Decimal("0")
+        total = Decimal("0")
+        tax_total = Decimal("0")
+        subtotal = Decimal("0")
+        for sku, qty in items:
+            product = self.state.products[sku]
+            row = product.price * qty
+            row_after = row - row * percent / 100
+            row_incl = _r(row_after * (1 + product.tax_percent / 100))
+            total += row_incl
+            tax_total += row_incl - _r(row_after)
+            subtotal += row
+            parent = self.state.products.get(product.parent_sku) if product.parent_sku else None
+            item_id = self._id()
+            order_items.append(
+                {
+                    "item_id": item_id,
+                    "order_id": entity_id,
+                    "sku": sku,
+                    "name": parent.name if parent else product.name,
+                    "product_type": "configurable" if parent else product.type_id,
+                    "qty_ordered": qty,
+                    "qty_invoiced": 0,
+                    "qty_shipped": 0,
+                    "qty_refunded": 0,
+                    "qty_canceled": 0,
+                    "price": float(product.price),
+                    "price_incl_tax": float(_r(product.price * (1 + product.tax_percent / 100))),
+                    "tax_percent": float(product.tax_percent),
+                    "row_total": float(_r(row)),
+                    "discount_percent": float(percent),
+                    "discount_amount": float(_r(row * percent / 100)),
+                }
+            )
+            if parent:
+                order_items.append(
+                    {
+                        "item_id": self._id(),
+                        "order_id": entity_id,
+                        "parent_item_id": item_id,
+                        "sku": sku,
+                        "name": product.name,
+                        "product_type": "simple",
+                        "qty_ordered": qty,
+                        "price": 0.0,
+                        "tax_percent": 0.0,
+                        "discount_percent": 0.0,
+                        "discount_amount": 0.0,
+                    }
+                )
+        discount = Decimal("0")
+        if coupon and coupon[1] == "by_percent":
+            discount = -sum((Decimal(str(i["discount_amount"])) for i in order_items), Decimal("0"))
+        elif coupon:
+            discount = -coupon[2]
+            total -= coupon[2]
+        shipping_incl = _r(shipping * (1 + shipping_tax / 100))
+        total += shipping_incl
+        address = address or {"street": ["Storgata 1"], "postcode": "0155", "city": "Oslo", "country_id": "NO"}
+        full_address = {
+            "firstname": first,
+            "lastname": last,
+            "email": email,
+            "telephone": "+47 900 00 000",
+            "address_type": "billing",
+            **address,
+        }
+        now = _now()
+        with self.lock:
+            increment = str(self.state.next_increment)
+            self.state.next_increment += 1
+            order = {
+                "entity_id": entity_id,
+                "increment_id": increment,
+                "state": "processing" if status == "processing" else "new",
+                "status": status,
+                "created_at": now,
+                "updated_at": now,
+                "store_id": 1,
+                "order_currency_code": "NOK",
+                "base_currency_code": "NOK",
+                "customer_id": customer_id,
+                "customer_is_guest": 0 if customer_id else 1,
+                "customer_email": email,
+                "customer_firstname": first,
+                "customer_lastname": last,
+                "customer_note": comment,
+                "coupon_code": coupon[0] if coupon else None,
+                "discount_amount": float(discount),
+                "discount_description": coupon[0] if coupon else None,
+                "subtotal": float(_r(subtotal)),
+                "tax_amount": float(tax_total + shipping_incl - shipping),
+                "shipping_amount": float(shipping),
+                "shipping_tax_amount": float(shipping_incl - shipping),
+                "shipping_description": "Flat Rate - Fixed",
+                "grand_total": float(total),
+                "items": order_items,
+                "billing_address": full_address,
+                "payment": {"method": payment, "additional_information": [f"{payment}-ref-{entity_id}"]},
+                "status_histories": [],
+                "extension_attributes": {
+                    "shipping_assignments": [
+                        {
+                            "shipping": {
+                                "address": {**full_address, "address_type": "shipping"},
+                                "method": "flatrate_flatrate",
+                            }
+                        }
+                    ]
+                },
+            }
+            self.state.orders[entity_id] = order
+        return order
+
+    def set_order_status(self, entity_id: int, status: str) -> None:
+        with self.lock:
+            self.state.orders[entity_id]["status"] = status
+            self.state.orders[entity_id]["updated_at"] = _now()
+
+    def stock_of(self, sku: str) -> Decimal:
+        with self.lock:
+            return self.state.products[sku].qty
+
+    def state_snapshot(self) -> dict[str, Any]:
+        with self.lock:
+            return {
+                "orders": len(self.state.orders),
+                "stock": {s: float(p.qty) for s, p in self.state.products.items()},
+            }
+
+    # --- HTTP --------------------------------------------------------------------------
+
+    def routes(self):
+        p = r"/rest/[^/]+/V1"
+        return [
+            ("GET", rf"{p}/orders", self.search_orders),
+            ("GET", rf"{p}/orders/(?P<oid>\d+)", self.get_order),
+            ("POST", rf"{p}/orders/(?P<oid>\d+)/comments", self.add_comment),
+            ("GET", rf"{p}/customers/(?P<cid>\d+)", self.get_customer),
+            ("GET", rf"{p}/products", self.search_products),
+            ("GET", rf"{p}/stockItems/(?P<sku>[^/]+)", self.get_stock_item),
+            ("PUT", rf"{p}/products/(?P<sku>[^/]+)/stockItems/(?P<item_id>\d+)", self.put_stock_item),
+            ("POST", rf"{p}/inventory/source-items", self.post_source_items),
+            ("POST", rf"{p}/products/base-prices", self.post_base_prices),
+            ("POST", rf"{p}/order/(?P<oid>\d+)/invoice", self.invoice),
+            ("POST", rf"{p}/order/(?P<oid>\d+)/ship", self.ship),
+            ("POST", rf"{p}/order/(?P<oid>\d+)/refund", self.refund),
+        ]
+
+    def before(self, request: Request) -> Reply | None:
+        if request.headers.get("authorization", "") != f"Bearer {self.token}":
+            return Reply(
+                401,
+                {
+                    "message": "The consumer isn't authorized to access %resources.",
+                    "parameters": {"resources": "Magento_Sales::sales"},
+                },
+            )
+        return None
+
+    def _search(self, request: Request, rows: list[dict[str, Any]]) -> Reply:
+        criteria: dict[tuple[int, int], dict[str, str]] = {}
+        sort: dict[int, dict[str, str]] = {}
+        for key, values in request.query.items():
+            m = re.fullmatch(r"searchCriteria\[filter_groups\]\[(\d+)\]\[filters\]\[(\d+)\]\[(\w+)\]", key)
+            if m:
+                criteria.setdefault((int(m[1]), int(m[2])), {})[m[3]] = values[0]
+            m = re.fullmatch(r"searchCriteria\[sortOrders\]\[(\d+)\]\[(\w+)\]", key)
+            if m:
+                sort.setdefault(int(m[1]), {})[m[2]] = values[0]
+        groups: dict[int, list[dict[str, str]]] = {}
+        for (group, _), f in criteria.items():
+            groups.setdefault(group, []).append(f)
+        for filters in groups.values():  # groups AND, filters in a group OR
+            rows = [r for r in rows if any(_matches(r, f) for f in filters)]
+        for s in reversed([sort[k] for k in sorted(sort)]):
+            rows.sort(key=lambda r, f=s["field"]: str(r.get(f, "")), reverse=s.get("direction", "ASC") == "DESC")
+        size = int(request.arg("searchCriteria[pageSize]") or 20)
+        if size > MAX_PAGE_SIZE:
+            raise _error(400, "Maximum SearchCriteria pageSize is %max", {"max": MAX_PAGE_SIZE})
+        page = int(request.arg("searchCriteria[currentPage]") or 1)
+        last_page = max(1, -(-len(rows) // size))
+        page = min(page, last_page)  # Magento's quirk: past the end, the last page again
+        criteria_echo = {
+            "filter_groups": [{"filters": f} for f in groups.values()],
+            "page_size": size,
+            "current_page": page,
+        }
+        return Reply(
+            200,
+            {
+                "items": rows[(page - 1) * size : page * size],
+                "search_criteria": criteria_echo,
+                "total_count": len(rows),
+            },
+        )
+
+    def search_orders(self, request: Request) -> Reply:
+        with self.lock:
+            rows = [dict(o) for o in self.state.orders.values()]
+        return self._search(request, rows)
+
+    def _order(self, oid: str) -> dict[str, Any]:
+        order = self.state.orders.get(int(oid))
+        if order is None:
+            raise _error(404, "The entity that was requested doesn't exist. Verify the entity and try again.")
+        return order
+
+    def get_order(self, request: Request, oid: str) -> Reply:
+        with self.lock:
+            return Reply(200, self._order(oid))
+
+    def add_comment(self, request: Request, oid: str) -> Reply:
+        history = (request.json() or {}).get("statusHistory")
+        if not isinstance(history, dict) or "comment" not in history:
+            raise _error(400, '"%fieldName" is required. Enter and try again.', {"fieldName": "statusHistory"})
+        with self.lock:
+            order = self._order(oid)
+            order["status_histories"].append({**history, "created_at": _now()})
+            if history.get("status"):
+                order["status"] = history["status"]
+            order["updated_at"] = _now()
+        return Reply(200, True)
+
+    def get_customer(self, request: Request, cid: str) -> Reply:
+        with self.lock:
+            customer = self.state.customers.get(int(cid))
+        if customer is None:
+            raise _error(
+                404, "No such entity with %fieldName = %fieldValue", {"fieldName": "customerId", "fieldValue": cid}
+            )
+        return Reply(200, customer)
+
+    def search_products(self, request: Request) -> Reply:
+        with self.lock:
+            rows = [p.as_json() for p in self.state.products.values()]
+        return self._search(request, rows)
+
+    def _product(self, sku: str) -> Product:
+        product = self.state.products.get(sku)
+        if product is None:
+            raise _error(404, "The product that was requested doesn't exist. Verify the product and try again.")
+        return product
+
+    def get_stock_item(self, request: Request, sku: str) -> Reply:
+        with self.lock:
+            product = self._product(sku)
+            return Reply(
+                200,
+                {
+                    "item_id": product.id,
+                    "product_id": product.id,
+                    "stock_id": 1,
+                    "qty": float(product.qty),
+                    "is_in_stock": product.qty > 0,
+                },
+            )
+
+    def put_stock_item(self, request: Request, sku: str, item_id: str) -> Reply:
+        body = (request.json() or {}).get("stockItem") or {}
+        with self.lock:
+            product = self._product(sku)
+            if int(item_id) != product.id:
+                raise _error(400, "The stock item was unable to be saved. Please try again.")
+            product.qty = Decimal(str(body.get("qty", product.qty)))
+            product.updated_at = _now()
+        return Reply(200, product.id)
+
+    def post_source_items(self, request: Request) -> Reply:
+        items = (request.json() or {}).get("sourceItems")
+        if not isinstance(items, list) or len(items) > 20:
+            raise _error(400, "The number of items in the array exceeds the allowed maximum of %1.", [20])
+        with self.lock:
+            for item in items:
+                product = self._product(item["sku"])
+                self.state.source_items[(item["sku"], item["source_code"])] = Decimal(str(item["quantity"]))
+                product.qty = Decimal(str(item["quantity"]))
+        return Reply(200, [])
+
+    def post_base_prices(self, request: Request) -> Reply:
+        prices = (request.json() or {}).get("prices")
+        if not isinstance(prices, list) or len(prices) > 20:
+            raise _error(400, "The number of items in the array exceeds the allowed maximum of %1.", [20])
+        errors = []
+        with self.lock:
+            for price in prices:
+                product = self.state.products.get(price["sku"])
+                if product is None:
+                    errors.append({"message": "The SKU %SKU doesn't exist.", "parameters": {"SKU": price["sku"]}})
+                    continue
+                product.price = Decimal(str(price["price"]))
+                self.state.base_prices[price["sku"]] = product.price
+        return Reply(200, errors)
+
+    def _document(self, request: Request, oid: str, kind: str, qty_field: str) -> tuple[dict, list, int]:
+        body = request.json() or {}
+        with self.lock:
+            order = self._order(oid)
+            lines = body.get("items") or [
+                {"order_item_id": i["item_id"], "qty": i["qty_ordered"] - i.get(qty_field, 0)}
+                for i in order["items"]
+                if not i.get("parent_item_id")
+            ]
+            items = {i["item_id"]: i for i in order["items"]}
+            for line in lines:
+                item = items.get(line["order_item_id"])
+                if item is None or line["qty"] > item["qty_ordered"] - item.get(qty_field, 0):
+                    raise _error(
+                        400,
+                        f"{kind} Document Validation Error(s):\nThe order does not allow "
+                        f"{'an' if kind == 'Invoice' else 'a'} {kind.lower()} to be created.",
+                    )
+            for line in lines:
+                items[line["order_item_id"]][qty_field] = items[line["order_item_id"]].get(qty_field, 0) + line["qty"]
+            return order, lines, self._id()
+
+    def invoice(self, request: Request, oid: str) -> Reply:
+        order = self._order(oid)
+        if order["status"] in ("canceled", "closed", "holded"):
+            raise _error(
+                400, "Invoice Document Validation Error(s):\nThe order does not allow an invoice to be created."
+            )
+        order, lines, doc_id = self._document(request, oid, "Invoice", "qty_invoiced")
+        with self.lock:
+            self.state.invoices[doc_id] = {"order_id": order["entity_id"], "items": lines, "state": "paid"}
+            self._complete_if_done(order)
+        return Reply(200, doc_id)
+
+    def ship(self, request: Request, oid: str) -> Reply:
+        order = self._order(oid)
+        if order["status"] in ("canceled", "closed", "holded"):
+            raise _error(400, "A shipment cannot be created when an order has a status of %1", [order["status"]])
+        tracks = (request.json() or {}).get("tracks") or []
+        order, lines, doc_id = self._document(request, oid, "Shipment", "qty_shipped")
+        with self.lock:
+            self.state.shipments[doc_id] = {"order_id": order["entity_id"], "items": lines, "tracks": tracks}
+            self._complete_if_done(order)
+        return Reply(200, doc_id)
+
+    def refund(self, request: Request, oid: str) -> Reply:
+        order = self._order(oid)
+        if not any(inv["order_id"] == order["entity_id"] for inv in self.state.invoices.values()):
+            raise _error(
+                400, "Creditmemo Document Validation Error(s):\nThe order does not allow a creditmemo to be created."
+            )
+        order, lines, doc_id = self._document(request, oid, "Creditmemo", "qty_refunded")
+        with self.lock:
+            self.state.creditmemos[doc_id] = {"order_id": order["entity_id"], "items": lines}
+        return Reply(200, doc_id)
+
+    def _complete_if_done(self, order: dict[str, Any]) -> None:
+        items = [i for i in order["items"] if not i.get("parent_item_id")]
+        if all(
+            i.get("qty_invoiced", 0) >= i["qty_ordered"] and i.get("qty_shipped", 0) >= i["qty_ordered"] for i in items
+        ):
+            order["state"] = order["status"] = "complete"  # M5
+        order["updated_at"] = _now()
+
+    # --- demo order generator -------------------------------------------------------------
+
+    def start_generator(self, every: float = 6.0, seed: int = 7) -> None:
+        """Place a new demo order every ``every`` seconds until stopped."""
+        rng = random.Random(seed)
+
+        def run() -> None:
+            while not self._stop_generator.wait(every):
+                place_random_order(self, rng)
+
+        self._generator = threading.Thread(target=run, name="magento-order-generator", daemon=True)
+        self._generator.start()
+
+    def stop(self) -> None:
+        self._stop_generator.set()
+        super().stop()
+
+
+def _matches(row: dict[str, Any], f: dict[str, str]) -> bool:
+    value, wanted, cond = row.get(f.get("field", "")), f.get("value", ""), f.get("condition_type", "eq")
+    text = "" if value is None else str(value)
+    if cond in ("gt", "gteq", "lt", "lteq", "from", "to", "moreq"):
+        left: Any = text
+        right: Any = wanted
+        if isinstance(value, (int, float)):
+            left, right = float(value), float(wanted)
+        return {
+            "gt": left > right,
+            "gteq": left >= right,
+            "moreq": left >= right,
+            "from": left >= right,
+            "lt": left < right,
+            "lteq": left <= right,
+            "to": left <= right,
+        }[cond]
+    if cond == "eq":
+        return text == wanted
+    if cond == "neq":
+        return text != wanted
+    if cond == "in":
+        return text in wanted.split(",")
+    if cond == "like":
+        return re.fullmatch(wanted.replace("%", ".*"), text) is not None
+    return False
+
+
+DEMO_GUESTS = [
+    ("Ødön", "Kovács", "odon.kovacs@example.hu"),
+    ("Łucja", "Wiśniewska", "lucja@example.pl"),
+    ("Åsmund", "Grønlie", "asmund@example.no"),
+    ("Märta", "Sjöström", "marta@example.se"),
+]
+
+
+def seed_demo(emulator: MagentoEmulator) -> dict[str, int]:
+    """The demo shop: variants, a service, products with and without an ERP item; three kinds of buyer."""
+    emulator.add_product("GENSER", "Ullgenser", "640", type_id="configurable")
+    emulator.add_product("GENSER-BLA", "Ullgenser – blå, M", "640", parent_sku="GENSER", qty=12)
+    emulator.add_product("GENSER-ROD", "Ullgenser – rød, L", "640", parent_sku="GENSER", qty=4)
+    emulator.add_product("LUE-01", "Strikkelue", "199", qty=30)
+    emulator.add_product("VOTTER-01", "Votter", "159", qty=0)
+    emulator.add_product("BOK-01", "Strikkebok «Mønstre fra Setesdal»", "299", tax_percent="0", qty=7)
+    emulator.add_product("SJOKOLADE", "Kakao og sjokolade", "89", tax_percent="15", qty=50)
+    emulator.add_product("GAVE", "Gaveinnpakning", "40", type_id="virtual")
+    emulator.add_product("NY-VARE-9", "Ny vare uten ERP-nummer", "120", qty=5)  # unknown to the ERP
+    return {
+        "registered_with_erp": emulator.add_customer("Åse", "Ødegård", "ase@example.no", erp_customer_no="10002"),
+        "company_with_erp": emulator.add_customer("Kari", "Fjord", "innkjop@fjordstrikk.no", erp_customer_no="10001"),
+        "registered_without_erp": emulator.add_customer("Zoltán", "Kovács", "zoltan.k@example.hu"),
+    }
+
+
+def place_random_order(emulator: MagentoEmulator, rng: random.Random) -> dict[str, Any]:
+    """A demo order: mixed VAT, variants, sometimes a coupon, a guest or the product the ERP lacks."""
+    skus = ["GENSER-BLA", "GENSER-ROD", "LUE-01", "BOK-01", "SJOKOLADE", "GAVE"]
+    items = [(sku, rng.randint(1, 3)) for sku in rng.sample(skus, rng.randint(1, 3))]
+    if rng.random() < 0.12:
+        items.append(("NY-VARE-9", 1))
+    coupon = rng.choice(
+        [None, None, ("HOST10", "by_percent", Decimal("10")), ("GAVEKORT100", "cart_fixed", Decimal("100.00"))]
+    )
+    customers = list(emulator.state.customers)
+    kind = rng.random()
+    if kind < 0.35:
+        return emulator.place_order(
+            items=items,
+            guest=rng.choice(DEMO_GUESTS),
+            coupon=coupon,
+            comment=rng.choice(["", "Ring på døra, takk", "Leveres etter kl. 16"]),
+        )
+    status = "pending" if rng.random() < 0.15 else "processing"  # M1: awaiting payment vs authorised
+    return emulator.place_order(
+        items=items,
+        customer_id=rng.choice(customers),
+        coupon=coupon,
+        status=status,
+        payment="checkmo" if status == "pending" else "klarna_kp",
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8102)
+    parser.add_argument("--demo", action="store_true", help="seed the catalogue and place orders every few seconds")
+    parser.add_argument("--every", type=float, default=6.0)
+    args = parser.parse_args()
+    emulator = MagentoEmulator(port=args.port)
+    if args.demo:
+        seed_demo(emulator)
+        rng = random.Random(3)
+        for _ in range(6):
+            place_random_order(emulator, rng)
+        emulator.start_generator(args.every)
+    print(f"Magento emulator on {emulator.base_url} (token: {emulator.token})", flush=True)
+    emulator.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

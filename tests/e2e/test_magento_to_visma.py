@@ -1,0 +1,95 @@
+"""Magento emulator -> engine -> Visma.net emulator over real sockets (seed 004 + seed 000)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from connectors.models import Transfer, TransferState
+from connectors.sync import shop_pull_orders
+from orders.models import Order
+from tests.engine import order_transfer, process_due
+
+pytestmark = pytest.mark.django_db
+
+
+def run(integration) -> None:
+    shop_pull_orders(connection=integration.shop)
+    process_due()
+
+
+def test_registered_buyer_with_variant_becomes_a_visma_order_to_the_cent(demo, magento, visma):
+    placed = magento.place_order(
+        items=[("GENSER-BLA", 2), ("BOK-01", 1), ("SJOKOLADE", 3)],
+        customer_id=demo.customers["registered_with_erp"],
+        coupon=("HOST10", "by_percent", Decimal("10")),
+    )
+    run(demo)
+    [stored] = visma.orders_with_ref(placed["increment_id"])
+    assert stored["customer"]["number"] == "10002"
+    assert [li["inventory"]["number"] for li in stored["lines"]] == ["GENSER-BLA", "BOK-01", "SJOKOLADE", "FRAKT"]
+    assert [li["discountPercent"] for li in stored["lines"][:3]] == [10.0, 10.0, 10.0]
+    assert Decimal(str(stored["orderTotal"])) == Decimal(str(placed["grand_total"]))
+    order = Order.objects.get(number=placed["increment_id"])
+    assert order.erp_order_no == stored["orderNo"]
+
+
+def test_fixed_coupon_and_service_line(demo, magento, visma):
+    placed = magento.place_order(
+        items=[("LUE-01", 1), ("GAVE", 1)],
+        customer_id=demo.customers["company_with_erp"],
+        coupon=("GAVEKORT100", "cart_fixed", Decimal("100.00")),
+    )
+    run(demo)
+    [stored] = visma.orders_with_ref(placed["increment_id"])
+    numbers = [li["inventory"]["number"] for li in stored["lines"]]
+    assert "GAVE" in numbers and "RABATT" in numbers
+    assert Decimal(str(stored["orderTotal"])) == Decimal(str(placed["grand_total"]))
+
+
+def test_erp_number_is_written_back_as_a_status_comment_without_e_mail(demo, magento, visma):
+    placed = magento.place_order(items=[("LUE-01", 1)], customer_id=demo.customers["registered_with_erp"])
+    run(demo)
+    process_due()  # the write-back transfer
+    [stored] = visma.orders_with_ref(placed["increment_id"])
+    [comment] = magento.state.orders[placed["entity_id"]]["status_histories"]
+    assert comment["comment"] == f"ERP order {stored['orderNo']}"
+    assert comment["is_customer_notified"] == 0
+    assert comment["status"] == "processing"
+
+
+def test_product_unknown_to_the_erp_and_no_default_item_fails_with_a_hint(demo, magento, visma):
+    placed = magento.place_order(items=[("NY-VARE-9", 1)], customer_id=demo.customers["registered_with_erp"])
+    run(demo)
+    transfer = order_transfer(placed["increment_id"])
+    assert transfer.state == TransferState.NEEDS_ATTENTION
+    assert "Inventory item 'NY-VARE-9' not found." in transfer.last_error
+    assert "No default item is set either." in transfer.last_hint
+
+
+def test_guest_under_ask_waits_as_a_conflict(demo, magento, visma):
+    placed = magento.place_order(items=[("LUE-01", 1)], guest=("Ödön", "Kovács", "odon@example.hu"))
+    run(demo)
+    assert order_transfer(placed["increment_id"]).state == TransferState.CONFLICT
+
+
+def test_pending_payment_is_not_sent_until_processing(demo, magento, visma):
+    placed = magento.place_order(
+        items=[("LUE-01", 1)], customer_id=demo.customers["registered_with_erp"], status="pending", payment="checkmo"
+    )
+    run(demo)
+    assert not Transfer.objects.filter(kind="sales_order").exists()
+    magento.set_order_status(placed["entity_id"], "processing")
+    run(demo)
+    assert len(visma.orders_with_ref(placed["increment_id"])) == 1
+
+
+def test_pull_reads_every_page(demo, magento, visma):
+    demo.shop.parameters = {**demo.shop.parameters, "page_size": 2}
+    demo.shop.save()
+    for _ in range(5):
+        magento.place_order(items=[("LUE-01", 1)], customer_id=demo.customers["registered_with_erp"])
+    run(demo)
+    assert Order.objects.count() == 5
+    assert magento.calls["GET /rest/default/V1/orders"] == 3

@@ -182,7 +182,8 @@ def transfer_finish(
         transfer.save()
         TransferAttempt.objects.create(
             transfer=transfer,
-            number=transfer.tries,
+            # Not ``tries``: a repeating transfer (stock, status) starts its tries afresh.
+            number=TransferAttempt.objects.filter(transfer=transfer).count() + 1,
             started_at=log.started_at,
             duration_ms=int((time.monotonic() - log.started) * 1000),
             outcome=outcome,

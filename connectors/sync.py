@@ -16,17 +16,21 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
 from customers.models import ConflictStatus, Customer, CustomerConflict, Resolution
-from inventory.models import Product
+from inventory.models import Product, ProductStatus, StockLevel, Warehouse
 from orders.models import Order, OrderAddress, OrderDiscount, OrderLine
 
-from .base import ErpConnector, ShopConnector
+from . import registry
+from .base import Capability, ErpConnector, ShopConnector
 from .exceptions import AmbiguousError, ConnectorError, MappingError, PermanentError, Problem, RetryableError
 from .models import (
     AttemptOutcome,
@@ -45,7 +49,7 @@ from .models import (
     TransferState,
 )
 from .pipeline import line_item_problem, remote_error_hint, sales_order_build, validate_order
-from .records import AddressRecord, CustomerRecord, OrderRecord
+from .records import AddressRecord, CustomerRecord, ErpOrderStatusRecord, OrderRecord, ProductRecord, StockRecord
 from .services import (
     AttemptLog,
     ConflictPending,
@@ -239,24 +243,30 @@ def order_mark_for_transfer(*, order: Order, integration: Integration) -> Transf
 # --- cycles ---------------------------------------------------------------------
 
 
-def shop_pull_orders(*, connection: Connection) -> SyncRun:
-    """Import orders changed since the cursor; queue the ones due for transfer (R1, S1)."""
-    run = SyncRun.objects.create(connection=connection, kind="orders")
-    cursor, _ = SyncCursor.objects.get_or_create(connection=connection, stream="orders")
-    integration = Integration.objects.filter(shop=connection).select_related("erp").first()
+def pull_stream(
+    *,
+    connection: Connection,
+    stream: str,
+    pull: Callable[[dt.datetime | None], Iterable[Any]],
+    store: Callable[[Any], tuple[bool, bool]],
+    stamp: Callable[[Any], dt.datetime | None],
+) -> SyncRun:
+    """A re-runnable import of one stream: cursor minus a buffer, store each record
+    (``store`` returns (changed, queued)), move the cursor only when all went well."""
+    run = SyncRun.objects.create(connection=connection, kind=stream)
+    cursor, _ = SyncCursor.objects.get_or_create(connection=connection, stream=stream)
     since = cursor.value - CURSOR_BUFFER if cursor.value else None
     seen = changed = queued = 0
     newest = cursor.value
-    shop: ShopConnector = connector_for(connection)  # type: ignore[assignment]
     try:
-        for record in shop.pull_orders(since):
+        for record in pull(since):
             seen += 1
-            result = order_upsert(shop=connection, record=record)
-            changed += result.changed
-            if integration is not None and order_mark_for_transfer(order=result.order, integration=integration):
-                queued += 1
-            stamp = record.updated_at or record.placed_at
-            newest = max(newest, stamp) if newest else stamp
+            was_changed, was_queued = store(record)
+            changed += was_changed
+            queued += was_queued
+            when = stamp(record)
+            if when is not None:
+                newest = max(newest, when) if newest else when
     except ConnectorError as exc:
         run.finish(status=RunStatus.FAILED, error=f"{exc.message} {exc.hint}".strip(), seen=seen, changed=changed)
         return run
@@ -268,12 +278,145 @@ def shop_pull_orders(*, connection: Connection) -> SyncRun:
     return run
 
 
+def shop_pull_orders(*, connection: Connection) -> SyncRun:
+    """Import orders changed since the cursor; queue the ones due for transfer (R1, S1)."""
+    integration = Integration.objects.filter(shop=connection).select_related("erp").first()
+    shop: ShopConnector = connector_for(connection)  # type: ignore[assignment]
+
+    def store(record: OrderRecord) -> tuple[bool, bool]:
+        result = order_upsert(shop=connection, record=record)
+        queued = integration is not None and order_mark_for_transfer(order=result.order, integration=integration)
+        return result.changed, bool(queued)
+
+    return pull_stream(
+        connection=connection,
+        stream="orders",
+        pull=shop.pull_orders,
+        store=store,
+        stamp=lambda r: r.updated_at or r.placed_at,
+    )
+
+
+def product_upsert(*, shop: Connection, record: ProductRecord) -> bool:
+    """Mirror one shop product (S1, S6: a variant is its own product); return whether it changed."""
+    fields = {
+        "name": record.name,
+        "reference": record.reference,
+        "ean": record.ean,
+        "price_excl_vat": record.price_excl_vat,
+        "is_service": record.is_service,
+        "status": ProductStatus.ACTIVE if record.active else ProductStatus.INACTIVE,
+        "weight": record.weight,
+    }
+    product = Product.objects.filter(shop=shop, sku=record.sku).first()
+    if product is not None and all(getattr(product, k) == v for k, v in fields.items()):
+        return False
+    with transaction.atomic():
+        product, _ = Product.objects.update_or_create(shop=shop, sku=record.sku, defaults=fields)
+        if record.external_id:
+            _bind(shop, product, record.external_id, record.updated_at)
+    return True
+
+
+def shop_pull_products(*, connection: Connection) -> SyncRun:
+    """Import products changed since the cursor (S1)."""
+    shop: ShopConnector = connector_for(connection)  # type: ignore[assignment]
+    return pull_stream(
+        connection=connection,
+        stream="products",
+        pull=shop.pull_products,
+        store=lambda r: (product_upsert(shop=connection, record=r), False),
+        stamp=lambda r: r.updated_at,
+    )
+
+
+def erp_sync_stock(*, connection: Connection) -> SyncRun:
+    """Read stock of every mirrored product of the shops this ERP serves; queue a push of
+    the products whose quantity changed, and only those (R7, S10)."""
+    run = SyncRun.objects.create(connection=connection, kind="stock")
+    erp: ErpConnector = connector_for(connection)  # type: ignore[assignment]
+    read = changed = 0
+    try:
+        for integration in Integration.objects.filter(erp=connection, enabled=True).select_related("shop"):
+            warehouse, _ = Warehouse.objects.get_or_create(
+                code=integration.warehouse_code or "MAIN", defaults={"name": integration.warehouse_code or "Main"}
+            )
+            products = {
+                (p.reference or p.sku): p
+                for p in Product.objects.filter(shop=integration.shop, status=ProductStatus.ACTIVE, is_service=False)
+            }
+            levels = {
+                lv.product_id: lv
+                for lv in StockLevel.objects.filter(warehouse=warehouse, product__in=products.values())
+            }
+            for record in erp.stock(integration.warehouse_code, items=sorted(products)):
+                read += 1
+                product = products.get(record.sku)
+                if product is None:
+                    continue
+                level = levels.get(product.pk)
+                if level is not None and level.physical == record.quantity:
+                    continue
+                with transaction.atomic():
+                    StockLevel.objects.update_or_create(
+                        product=product, warehouse=warehouse, defaults={"physical": record.quantity}
+                    )
+                    transfer = transfer_ensure(connection=integration.shop, obj=product, kind=TransferKind.STOCK)
+                    enqueue("connectors.tasks.process_transfer", transfer.pk)
+                changed += 1
+    except ConnectorError as exc:
+        run.finish(status=RunStatus.FAILED, error=f"{exc.message} {exc.hint}".strip(), read=read, changed=changed)
+        return run
+    run.finish(status=RunStatus.OK, read=read, changed=changed)
+    return run
+
+
+def erp_pull_statuses(*, connection: Connection) -> SyncRun:
+    """Read ERP order statuses changed since the cursor; queue a status push where the
+    mapped shop status differs (S2, S11)."""
+    erp: ErpConnector = connector_for(connection)  # type: ignore[assignment]
+
+    def store(record: ErpOrderStatusRecord) -> tuple[bool, bool]:
+        order = (
+            Order.objects.select_related("shop__integration")
+            .filter(erp_order_no=record.number, shop__integration__erp=connection)
+            .first()
+        )
+        if order is None or order.erp_status == record.status:
+            return False, False
+        order.erp_status = record.status
+        order.save(update_fields=["erp_status", "updated_at"])
+        wanted = order.shop.integration.status_map.get(record.status)
+        if not wanted or wanted == order.shop_status:
+            return True, False
+        transfer = transfer_ensure(connection=order.shop, obj=order, kind=TransferKind.ORDER_STATUS)
+        enqueue("connectors.tasks.process_transfer", transfer.pk)
+        return True, True
+
+    return pull_stream(
+        connection=connection,
+        stream="order_statuses",
+        pull=erp.order_statuses,
+        store=store,
+        stamp=lambda r: r.updated_at,
+    )
+
+
 def connection_cycle(*, connection: Connection) -> list[SyncRun]:
-    """One sync cycle of a connection: what its role and capabilities call for."""
+    """One sync cycle of a connection: what its role and capabilities call for (R1, R7, S1, S2)."""
     Connection.objects.filter(pk=connection.pk).update(last_cycle_at=timezone.now())
+    capabilities = registry.get(connection.platform).capabilities
     runs: list[SyncRun] = []
     if connection.role == Role.SHOP:
-        runs.append(shop_pull_orders(connection=connection))
+        if Capability.PULL_PRODUCTS in capabilities:
+            runs.append(shop_pull_products(connection=connection))
+        if Capability.PULL_ORDERS in capabilities:
+            runs.append(shop_pull_orders(connection=connection))
+    else:
+        if Capability.STOCK in capabilities:
+            runs.append(erp_sync_stock(connection=connection))
+        if Capability.ORDER_STATUSES in capabilities:
+            runs.append(erp_pull_statuses(connection=connection))
     return runs
 
 
@@ -613,9 +756,27 @@ def order_status_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
     order = Order.objects.select_related("shop").get(pk=transfer.object_id)
     ref = ExternalRef.objects.get(connection=order.shop, content_type=_ct(Order), object_id=order.pk)
     shop: ShopConnector = connector_for(order.shop)  # type: ignore[assignment]
+    wanted = order.shop.integration.status_map.get(order.erp_status) if order.erp_status else None
     comment = f"ERP order {order.erp_order_no}" if order.erp_order_no else ""
-    shop.push_order_status(ref.external_id, status=None, comment=comment)
+    if wanted:
+        comment = f"{comment} ({order.erp_status})".strip()
+    shop.push_order_status(ref.external_id, status=wanted, comment=comment)
+    if wanted:
+        Order.objects.filter(pk=order.pk).update(shop_status=wanted)
     return AttemptOutcome.SENT, order.erp_order_no
+
+
+@handles(TransferKind.STOCK)
+def stock_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
+    """Push a product's current main-warehouse quantity to the shop (R7, S10); read at send time."""
+    product = Product.objects.select_related("shop__integration").get(pk=transfer.object_id)
+    code = product.shop.integration.warehouse_code or "MAIN"
+    level = StockLevel.objects.filter(product=product, warehouse__code=code).first()
+    quantity = level.physical if level else Decimal("0")
+    shop: ShopConnector = connector_for(transfer.connection)  # type: ignore[assignment]
+    shop.push_stock([StockRecord(sku=product.sku, quantity=quantity, warehouse=code)])
+    log.request_excerpt = f"{product.sku}={quantity}"
+    return AttemptOutcome.SENT, f"{product.sku}={quantity}"
 
 
 def _excerpt(record) -> str:

@@ -40,6 +40,7 @@ class Order(models.Model):
         max_digits=14, decimal_places=2, default=ZERO, help_text=_("Total incl. VAT as the shop states it.")
     )
     erp_order_no = models.CharField(_("ERP order number"), max_length=60, blank=True, db_index=True)
+    erp_status = models.CharField(_("ERP order status"), max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

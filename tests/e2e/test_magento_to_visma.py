@@ -93,3 +93,51 @@ def test_pull_reads_every_page(demo, magento, visma):
     run(demo)
     assert Order.objects.count() == 5
     assert magento.calls["GET /rest/default/V1/orders"] == 3
+
+
+def cycle(connection) -> None:
+    from connectors.sync import connection_cycle
+
+    connection_cycle(connection=connection)
+    process_due()
+
+
+def test_r7_stock_changed_in_visma_reaches_magento_within_one_cycle_and_only_changed_skus_are_sent(
+    demo, magento, visma
+):
+    cycle(demo.shop)  # products mirrored
+    cycle(demo.erp)  # first stock read: every stocked product pushed once
+    assert magento.stock_of("LUE-01") == Decimal("30")
+    puts_before = magento.calls["PUT /rest/default/V1/products/LUE-01/stockItems/{id}"]
+    all_puts_before = sum(n for k, n in magento.calls.items() if k.startswith("PUT"))
+
+    visma.set_stock("LUE-01", "MAIN", 17)
+    visma.set_stock("LUE-01", "OUTLET", 99)  # S10: only the main warehouse counts
+    cycle(demo.erp)
+
+    assert magento.stock_of("LUE-01") == Decimal("17")
+    all_puts_after = sum(n for k, n in magento.calls.items() if k.startswith("PUT"))
+    assert all_puts_after - all_puts_before == 1  # only the changed SKU
+    assert magento.calls["PUT /rest/default/V1/products/LUE-01/stockItems/{id}"] == puts_before + 1
+
+
+def test_msi_stock_goes_to_source_items(demo, magento, visma):
+    demo.shop.parameters = {**demo.shop.parameters, "stock_api": "msi", "source_code": "oslo"}
+    demo.shop.save()
+    cycle(demo.shop)
+    cycle(demo.erp)
+    assert magento.state.source_items[("GENSER-BLA", "oslo")] == Decimal("12")
+
+
+def test_s11_erp_status_change_moves_the_shop_status_without_e_mail(demo, magento, visma):
+    placed = magento.place_order(items=[("LUE-01", 1)], customer_id=demo.customers["registered_with_erp"])
+    cycle(demo.shop)
+    process_due()  # ERP number written back
+    [stored] = visma.orders_with_ref(placed["increment_id"])
+    visma.set_order_status(stored["orderNo"], "Completed")
+    cycle(demo.erp)
+    order = magento.state.orders[placed["entity_id"]]
+    assert order["status"] == "complete"
+    last = order["status_histories"][-1]
+    assert (last["status"], last["is_customer_notified"]) == ("complete", 0)
+    assert Order.objects.get(number=placed["increment_id"]).erp_status == "Completed"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from connectors.base import Capability, ConnectionSettings, ErpConnector
 from connectors.exceptions import NotFoundError
@@ -104,7 +105,10 @@ class VismaNetConnector(ErpConnector):
         records: list[StockRecord] = []
         for number in items:
             params = {"warehouse": warehouse} if warehouse else None
-            rows = self.client.get(f"inventorysummary/{number}", params)
+            try:
+                rows = self.client.get(f"inventorysummary/{quote(number, safe='')}", params)
+            except NotFoundError:
+                continue  # a shop product the ERP does not stock (a configurable parent, say)
             records.extend(mapping.parse_stock(rows, warehouse=warehouse))
         return records
 

@@ -628,6 +628,29 @@ def place_random_order(emulator: MagentoEmulator, rng: random.Random) -> dict[st
     )
 
 
+def place_first_demo_orders(emulator: MagentoEmulator, customers: dict[str, int]) -> None:
+    """What the admin shows within the first minute: transfers, a failure with a hint, a conflict."""
+    emulator.place_order(
+        items=[("GENSER-BLA", 1), ("LUE-01", 2)],
+        customer_id=customers["registered_with_erp"],
+        coupon=("HOST10", "by_percent", Decimal("10")),
+        comment="Ring på døra, takk",
+    )
+    emulator.place_order(
+        items=[("BOK-01", 1), ("SJOKOLADE", 2), ("GAVE", 1)], customer_id=customers["company_with_erp"]
+    )
+    emulator.place_order(
+        items=[("GENSER-ROD", 1)],
+        customer_id=customers["registered_without_erp"],
+        coupon=("GAVEKORT100", "cart_fixed", Decimal("100.00")),
+    )
+    emulator.place_order(items=[("NY-VARE-9", 1), ("LUE-01", 1)], customer_id=customers["registered_with_erp"])
+    emulator.place_order(items=[("VOTTER-01", 2)], guest=("Łucja", "Wiśniewska", "lucja@example.pl"))
+    emulator.place_order(
+        items=[("LUE-01", 1)], customer_id=customers["registered_with_erp"], status="pending", payment="checkmo"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8102)
@@ -636,10 +659,8 @@ def main() -> None:
     args = parser.parse_args()
     emulator = MagentoEmulator(port=args.port)
     if args.demo:
-        seed_demo(emulator)
-        rng = random.Random(3)
-        for _ in range(6):
-            place_random_order(emulator, rng)
+        customers = seed_demo(emulator)
+        place_first_demo_orders(emulator, customers)
         emulator.start_generator(args.every)
     print(f"Magento emulator on {emulator.base_url} (token: {emulator.token})", flush=True)
     emulator.serve_forever()

@@ -1,0 +1,28 @@
+"""Configure the demo connections to the emulators started by ``make run``."""
+
+from types import SimpleNamespace
+
+from django.core.management.base import BaseCommand
+
+from sync_portal.demo import configure_demo
+
+
+class Command(BaseCommand):
+    help = "Create/update the demo Magento shop and Visma.net ERP connections (emulators on 127.0.0.1)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--magento-port", type=int, default=8102)
+        parser.add_argument("--visma-port", type=int, default=8101)
+
+    def handle(self, *args, magento_port: int, visma_port: int, **options):
+        visma_root = f"http://127.0.0.1:{visma_port}"
+        magento = SimpleNamespace(
+            base_url=f"http://127.0.0.1:{magento_port}/rest/default/V1/", token="demo-integration-token"
+        )
+        visma = SimpleNamespace(
+            base_url=f"{visma_root}/v1/",
+            token_url=f"{visma_root}/connect/token",
+            credentials={"client_id": "demo-client", "client_secret": "demo-secret", "tenant_id": "demo-tenant"},
+        )
+        integration = configure_demo(magento=magento, visma=visma)
+        self.stdout.write(f"Demo: {integration} (shop {magento.base_url}, ERP {visma.base_url})")

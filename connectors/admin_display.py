@@ -25,7 +25,7 @@ ICONS = {
     TransferState.SENDING: ("icon-clock.svg", _("Being sent")),
     TransferState.RETRY_WAIT: ("icon-clock.svg", _("Waiting to retry")),
     TransferState.UNKNOWN: ("icon-unknown.svg", _("Outcome unknown: will be looked up")),
-    TransferState.CONFLICT: ("icon-unknown-alt.svg", _("Customer conflict: waits for a decision")),
+    TransferState.CONFLICT: ("icon-alert.svg", _("Customer conflict: waits for a decision")),
 }
 
 

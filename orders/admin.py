@@ -49,7 +49,7 @@ class OrderAdmin(admin.ModelAdmin):
         "placed_at",
     ]
     list_display_links = ["number"]
-    list_filter = [TransferStateFilter, "shop", "shop_status", "placed_at"]
+    list_filter = [TransferStateFilter, ("shop", admin.RelatedOnlyFieldListFilter), "shop_status", "placed_at"]
     search_fields = ["number", "erp_order_no", "email", "customer__last_name", "customer__company"]
     list_select_related = ["shop", "customer"]
     date_hierarchy = "placed_at"

@@ -8,15 +8,13 @@ annotated onto the changelist's own query.
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from .models import ErrorSource, Transfer, TransferState
+from .models import ErrorSource, TransferState
 
 ICONS = {
     TransferState.SENT: ("icon-yes.svg", _("Transferred")),
@@ -27,24 +25,6 @@ ICONS = {
     TransferState.UNKNOWN: ("icon-unknown.svg", _("Outcome unknown: will be looked up")),
     TransferState.CONFLICT: ("icon-alert.svg", _("Customer conflict: waits for a decision")),
 }
-
-
-def annotate_transfer(queryset: QuerySet, *, kind: str) -> QuerySet:
-    """Add transfer_id/state/error/hint/source of ``kind`` to each row (one SQL query in all)."""
-    transfers = Transfer.objects.filter(
-        content_type=ContentType.objects.get_for_model(queryset.model), object_id=OuterRef("pk"), kind=kind
-    )
-
-    def field(name: str) -> Subquery:
-        return Subquery(transfers.values(name)[:1])
-
-    return queryset.annotate(
-        transfer_id=field("pk"),
-        transfer_state=field("state"),
-        transfer_error=field("last_error"),
-        transfer_hint=field("last_hint"),
-        transfer_source=field("error_source"),
-    )
 
 
 def state_icon(obj, *, resend_url: str | None) -> str:
@@ -78,7 +58,7 @@ def error_cell(obj, *, source: str) -> str:
 
 
 class TransferStateFilter(admin.SimpleListFilter):
-    """Filter rows annotated by ``annotate_transfer`` by their transfer's state."""
+    """Filter rows annotated by ``selectors.with_transfer`` by their transfer's state."""
 
     title = _("transfer state")
     parameter_name = "transfer_state"

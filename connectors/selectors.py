@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from .models import Connection, Transfer, TransferState
@@ -34,3 +35,21 @@ def connections_due(*, now: dt.datetime | None = None) -> list[Connection]:
     """Enabled connections whose sync interval has passed (R1)."""
     now = now or timezone.now()
     return [c for c in Connection.objects.filter(enabled=True) if c.is_cycle_due(now)]
+
+
+def with_transfer(queryset: QuerySet, *, kind: str) -> QuerySet:
+    """Add transfer_id/state/error/hint/source of ``kind`` to each row (one SQL query in all)."""
+    transfers = Transfer.objects.filter(
+        content_type=ContentType.objects.get_for_model(queryset.model), object_id=OuterRef("pk"), kind=kind
+    )
+
+    def field(name: str) -> Subquery:
+        return Subquery(transfers.values(name)[:1])
+
+    return queryset.annotate(
+        transfer_id=field("pk"),
+        transfer_state=field("state"),
+        transfer_error=field("last_error"),
+        transfer_hint=field("last_hint"),
+        transfer_source=field("error_source"),
+    )

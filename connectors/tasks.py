@@ -35,3 +35,14 @@ def process_transfer(transfer_id: int) -> str | None:
 def test_connection(connection_id: int) -> str:
     run = connection_test(connection=Connection.objects.get(pk=connection_id))
     return run.status
+
+
+def resolve_conflict(conflict_id: int, resolution: str, user_id: int | None) -> list[int]:
+    from django.contrib.auth import get_user_model
+
+    from customers.models import CustomerConflict
+
+    from .sync import conflict_resolve
+
+    user = get_user_model().objects.filter(pk=user_id).first()
+    return conflict_resolve(conflict=CustomerConflict.objects.get(pk=conflict_id), resolution=resolution, user=user)

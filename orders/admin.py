@@ -10,8 +10,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from connectors.admin_display import TransferStateFilter, annotate_transfer, error_cell, report_resend, state_icon
+from connectors.admin_display import TransferStateFilter, error_cell, report_resend, state_icon
 from connectors.models import ErrorSource, TransferKind, TransferState
+from connectors.selectors import with_transfer
 from connectors.services import transfer_resend
 
 from .models import Order, OrderAddress, OrderDiscount, OrderLine
@@ -58,7 +59,7 @@ class OrderAdmin(admin.ModelAdmin):
     list_per_page = 200
 
     def get_queryset(self, request: HttpRequest):
-        return annotate_transfer(super().get_queryset(request), kind=TransferKind.SALES_ORDER)
+        return with_transfer(super().get_queryset(request), kind=TransferKind.SALES_ORDER)
 
     def get_urls(self):
         return [

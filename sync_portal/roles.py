@@ -78,5 +78,9 @@ def apply_roles(apps: Any, schema_editor: Any = None) -> None:
         perms = []
         for code in codes:
             app_label, codename = code.split(".")
-            perms.append(permission_model.objects.get(content_type__app_label=app_label, codename=codename))
+            # A permission of a model a later migration adds does not exist yet: that
+            # migration calls apply_roles again.
+            perm = permission_model.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            if perm is not None:
+                perms.append(perm)
         group.permissions.set(perms)

@@ -40,6 +40,7 @@ class Fault:
     kind: str
     method: str = "POST"
     path: str = ""  # regex searched in the path; empty matches all
+    body: str = ""  # regex searched in the request body (RPC protocols: the method name)
     times: int = 1
     delay: float = 0.0
     status: int = 500
@@ -158,7 +159,11 @@ class Emulator:
     def _take_fault(self, request: Request) -> Fault | None:
         with self.lock:
             for fault in self.faults:
-                if fault.method == request.method and re.search(fault.path, request.path):
+                if (
+                    fault.method == request.method
+                    and re.search(fault.path, request.path)
+                    and re.search(fault.body, request.raw.decode(errors="replace"))
+                ):
                     fault.times -= 1
                     if fault.times <= 0:
                         self.faults.remove(fault)
@@ -256,7 +261,7 @@ class Emulator:
                 else:
                     data = json.dumps(reply.body, default=str).encode()
                 self.send_response(reply.status)
-                if data:
+                if data and not any(k.lower() == "content-type" for k in reply.headers):
                     self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
                 for key, value in reply.headers.items():
@@ -272,3 +277,31 @@ class Emulator:
 def _route_name(path: str) -> str:
     """A path with ids removed, for counting calls per endpoint."""
     return re.sub(r"/\d[^/]*", "/{id}", path)
+
+
+class ForwardingProxy(Emulator):
+    """Forwards every request to a real server, with the same fault injection.
+
+    Puts a real peer (Tryton) behind the faults an emulator offers, e.g. the
+    answer to a create lost after the server stored it.
+    """
+
+    name = "forwarding-proxy"
+
+    def __init__(self, upstream: str, **kwargs: Any) -> None:
+        self.upstream = upstream.rstrip("/")
+        super().__init__(**kwargs)
+
+    def _route(self, request: Request) -> Reply:
+        import requests
+
+        query = "&".join(f"{k}={v}" for k, values in request.query.items() for v in values)
+        response = requests.request(
+            request.method,
+            f"{self.upstream}{request.path}" + (f"?{query}" if query else ""),
+            data=request.raw,
+            headers={k: v for k, v in request.headers.items() if k not in ("host", "content-length")},
+            timeout=120,
+        )
+        headers = {k: v for k, v in response.headers.items() if k.lower() in ("content-type", "www-authenticate")}
+        return Reply(response.status_code, response.content, headers)

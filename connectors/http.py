@@ -113,10 +113,14 @@ class HttpClient:
         headers: dict[str, str] | None = None,
         data: Any = None,
         authenticate: bool = True,
+        idempotent: bool | None = None,
     ) -> requests.Response:
-        """Send one request and return the response, or raise a typed error."""
+        """Send one request and return the response, or raise a typed error.
+
+        ``idempotent`` overrides the method's default (RPC protocols read with POST).
+        """
         method = method.upper()
-        creates = method not in IDEMPOTENT
+        creates = method not in IDEMPOTENT if idempotent is None else not idempotent
         url = self.url(path)
         all_headers = {"Accept": "application/json", **(self.auth_headers() if authenticate else {}), **(headers or {})}
         self.limiter.acquire()

@@ -15,6 +15,7 @@ from .base import Connector
 PLATFORM_CLASSES: list[str] = [
     "connectors.platforms.visma_net.connector.VismaNetConnector",
     "connectors.platforms.magento.connector.MagentoConnector",
+    "connectors.platforms.tryton.connector.TrytonConnector",
 ]
 
 _registry: dict[str, type[Connector]] = {}

@@ -56,3 +56,13 @@ def demo(db, magento, visma):
     integration = configure_demo(magento=magento, visma=visma)
     integration.customers = customers
     return integration
+
+
+@pytest.fixture(scope="session")
+def tryton_server(tmp_path_factory):
+    """A real Tryton 8.2 server, built once per test run (REAL_PEERS.md §1)."""
+    from tests.peers import tryton
+
+    server = tryton.start(tmp_path_factory.mktemp("tryton"))
+    yield server
+    server.stop()

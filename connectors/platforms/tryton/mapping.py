@@ -1,0 +1,80 @@
+"""Tryton records <-> portal records. Pure functions, no I/O."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from connectors.records import CustomerRecord, ErpCustomerRecord, ErpOrderStatusRecord, ItemRecord, SalesOrderLineRecord
+
+UNIT_PRICE = Decimal("0.0001")  # Tryton's default price digits
+
+
+def party_values(customer: CustomerRecord) -> dict[str, Any]:
+    """party.party create values with address and contact mechanisms (S3)."""
+    name = customer.company or " ".join(p for p in (customer.first_name, customer.last_name) if p)
+    address = customer.billing
+    addresses = []
+    if address is not None:
+        addresses.append({"street": address.street, "postal_code": address.postcode, "city": address.city})
+    mechanisms = [
+        {"type": kind, "value": value}
+        for kind, value in (
+            ("email", customer.email),
+            ("phone", customer.phone),
+            ("mobile", customer.mobile),
+            ("fax", customer.fax),
+        )
+        if value
+    ]
+    values: dict[str, Any] = {"name": name}
+    if addresses:
+        values["addresses"] = [["create", addresses]]
+    if mechanisms:
+        values["contact_mechanisms"] = [["create", mechanisms]]
+    return values
+
+
+def parse_party(row: dict[str, Any], emails: dict[int, str]) -> ErpCustomerRecord:
+    return ErpCustomerRecord(
+        number=row.get("code") or str(row["id"]), name=row.get("name", ""), email=emails.get(row["id"], "")
+    )
+
+
+def line_unit_price(line: SalesOrderLineRecord) -> Decimal:
+    """The net unit price: Tryton's base sale has no discount field, so discounts are priced in."""
+    if not line.discount_percent and not line.discount_amount:
+        return line.unit_price
+    if line.quantity:
+        return (line.amount / line.quantity).quantize(UNIT_PRICE, rounding=ROUND_HALF_UP)
+    return line.unit_price
+
+
+def parse_item(row: dict[str, Any]) -> ItemRecord:
+    return ItemRecord(
+        number=row.get("code") or "",
+        description=row.get("rec_name") or row.get("name", ""),
+        price_excl_vat=row.get("list_price"),
+        active=row.get("active", True),
+    )
+
+
+def sale_status(row: dict[str, Any]) -> str:
+    """One status word from Tryton's sale, invoice and shipment states (mapped by the status map, S11)."""
+    state = row.get("state", "")
+    if state == "processing" and row.get("shipment_state") == "sent":
+        return "shipped"
+    return state
+
+
+def parse_sale(row: dict[str, Any]) -> ErpOrderStatusRecord:
+    written = row.get("write_date") or row.get("create_date")
+    if isinstance(written, dt.datetime) and written.tzinfo is None:
+        written = written.replace(tzinfo=dt.UTC)
+    return ErpOrderStatusRecord(
+        number=row.get("number") or str(row["id"]),
+        external_order_no=row.get("reference") or "",
+        status=sale_status(row),
+        updated_at=written,
+    )

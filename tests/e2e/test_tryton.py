@@ -1,0 +1,220 @@
+"""Magento emulator -> engine -> a real Tryton 8.2 server on loopback."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from connectors.base import ConnectionSettings
+from connectors.emulation import Fault, ForwardingProxy
+from connectors.models import Connection, Integration, Transfer, TransferState
+from connectors.platforms.magento.emulator import seed_demo
+from connectors.platforms.tryton.connector import TrytonConnector
+from connectors.records import CustomerRecord
+from connectors.sync import connection_cycle, shop_pull_orders
+from orders.models import Order
+from tests.engine import order_transfer, process_due
+
+pytestmark = pytest.mark.django_db
+
+CATALOGUE = {"LUE-01": "199", "GENSER-BLA": "640", "BOK-01": "299", "ANNEN": "0", "FRAKT": "79"}
+_parties = itertools.count(1)
+
+
+def rpc(server) -> TrytonConnector:
+    return TrytonConnector(
+        ConnectionSettings(name="t", base_url=server.base_url, credentials={"login": "admin", "password": "admin"})
+    )
+
+
+@pytest.fixture(scope="session")
+def tryton(tryton_server):
+    """The server with the shop's products (idempotent: the database lives for the whole run)."""
+    client = rpc(tryton_server).client
+    ids = tryton_server.ids
+    for code, price in CATALOGUE.items():
+        if client.call("product.product", "search", [("code", "=", code)], 0, 1, None):
+            continue
+        client.call(
+            "product.template",
+            "create",
+            [
+                {
+                    "name": code,
+                    "code": code,
+                    "type": "goods" if code != "FRAKT" else "service",
+                    "default_uom": ids["unit"],
+                    "sale_uom": ids["unit"],
+                    "salable": True,
+                    "list_price": Decimal(price),
+                    "account_category": ids["account_category"],
+                    "products": [["create", [{"suffix_code": ""}]]],
+                }
+            ],
+            writes=True,
+        )
+    return tryton_server
+
+
+@pytest.fixture
+def flow(db, tryton, magento):
+    """Demo-like shop -> Tryton integration; Magento SKUs are not Tryton codes by assumption."""
+    customers = seed_demo(magento)
+    # The Tryton database lives for the whole run: shop order numbers must not repeat across tests.
+    magento.state.next_increment = 200_000_000 + 1000 * next(_parties)
+    connector = rpc(tryton)
+    party_code = connector.create_customer(
+        CustomerRecord(first_name="Åse", last_name=f"Ødegård {next(_parties)}", email="ase@example.no")
+    )
+    magento.state.customers[customers["registered_with_erp"]]["custom_attributes"] = [
+        {"attribute_code": "erp_customer_no", "value": party_code}
+    ]
+    proxy = ForwardingProxy(tryton.base_url.rsplit("/", 2)[0]).start()
+    shop = Connection.objects.create(
+        name="Magento",
+        role="shop",
+        platform="magento",
+        base_url=magento.base_url,
+        parameters={"sku_is_item_number": False},
+        credentials={"token": magento.token},
+    )
+    erp = Connection.objects.create(
+        name="Tryton",
+        role="erp",
+        platform="tryton",
+        base_url=f"{proxy.root}/shop/",
+        parameters={"workflow": "confirm", "payment_term": tryton.ids["payment_term"]},
+        credentials={"login": "admin", "password": "admin"},
+    )
+    integration = Integration.objects.create(
+        shop=shop,
+        erp=erp,
+        transfer_statuses=["processing"],
+        default_item_no="ANNEN",
+        shipping_item_no="FRAKT",
+        default_customer_no="",
+        payment_method_map={"klarna_kp": "KLARNA"},
+        shipping_method_map={"flatrate_flatrate": "POST"},
+        vat_map={"25": "VAT 25%", "15": "VAT 15%", "0": "VAT 0%"},
+        warehouse_code="WH",
+    )
+    integration.customers = customers
+    integration.party_code = party_code
+    integration.proxy = proxy
+    integration.tryton = connector
+    yield integration
+    proxy.stop()
+
+
+def sales_with_reference(connector: TrytonConnector, reference: str) -> list[dict]:
+    return connector.client.call(
+        "sale.sale",
+        "search_read",
+        [("reference", "=", reference)],
+        0,
+        None,
+        None,
+        ["number", "state", "total_amount", "party", "lines"],
+    )
+
+
+def test_magento_order_becomes_a_confirmed_tryton_sale_with_party_lines_and_total(flow, magento):
+    placed = magento.place_order(
+        items=[("LUE-01", 2), ("BOK-01", 1)], customer_id=flow.customers["registered_with_erp"]
+    )
+    shop_pull_orders(connection=flow.shop)
+    process_due()
+    [sale] = sales_with_reference(flow.tryton, placed["increment_id"])
+    assert sale["state"] in ("confirmed", "processing")
+    assert sale["total_amount"] == Decimal(str(placed["grand_total"]))
+    [party] = flow.tryton.client.call("party.party", "read", [sale["party"]], ["code"])
+    assert party["code"] == flow.party_code
+    lines = flow.tryton.client.call("sale.line", "read", sale["lines"], ["product.code", "quantity", "unit_price"])
+    assert sorted((li["product."]["code"], li["quantity"], li["unit_price"]) for li in lines) == [
+        ("BOK-01", 1.0, Decimal("299")),
+        ("FRAKT", 1.0, Decimal("79")),
+        ("LUE-01", 2.0, Decimal("199")),
+    ]
+    assert Order.objects.get(number=placed["increment_id"]).erp_order_no == sale["number"]
+
+
+def test_a_repeat_after_a_lost_answer_makes_no_second_sale(flow, magento):
+    flow.proxy.inject(Fault("drop_after_store", path="/rpc/", body="sale.sale.create"))
+    placed = magento.place_order(items=[("LUE-01", 1)], customer_id=flow.customers["registered_with_erp"])
+    shop_pull_orders(connection=flow.shop)
+    process_due()
+    transfer = order_transfer(placed["increment_id"])
+    assert transfer.state == TransferState.UNKNOWN
+    Transfer.objects.filter(pk=transfer.pk).update(next_attempt_at=timezone.now())
+    process_due()
+    transfer.refresh_from_db()
+    assert transfer.state == TransferState.SENT
+    [sale] = sales_with_reference(flow.tryton, placed["increment_id"])
+    assert sale["state"] in ("confirmed", "processing")  # the lookup finished its workflow
+    assert transfer.remote_id == sale["number"]
+
+
+def test_a_product_missing_in_tryton_falls_back_to_the_default_item(flow, magento):
+    placed = magento.place_order(items=[("NY-VARE-9", 1)], customer_id=flow.customers["registered_with_erp"])
+    shop_pull_orders(connection=flow.shop)
+    process_due()
+    [sale] = sales_with_reference(flow.tryton, placed["increment_id"])
+    lines = flow.tryton.client.call("sale.line", "read", sale["lines"], ["product.code"])
+    assert sorted(li["product."]["code"] for li in lines) == ["ANNEN", "FRAKT"]
+
+
+def test_without_a_default_item_a_missing_product_needs_attention_with_a_hint(flow, magento):
+    flow.default_item_no = ""
+    flow.save()
+    placed = magento.place_order(items=[("NY-VARE-9", 1)], customer_id=flow.customers["registered_with_erp"])
+    shop_pull_orders(connection=flow.shop)
+    process_due()
+    transfer = order_transfer(placed["increment_id"])
+    assert transfer.state == TransferState.NEEDS_ATTENTION
+    assert "NY-VARE-9" in transfer.last_error and "default item" in transfer.last_hint
+    assert sales_with_reference(flow.tryton, placed["increment_id"]) == []
+
+
+def test_stock_changed_in_tryton_reaches_the_shop(flow, magento, tryton):
+    connection_cycle(connection=flow.shop)  # products mirrored
+    client = flow.tryton.client
+    [product] = client.call(
+        "product.product",
+        "search_read",
+        [("code", "=", "LUE-01")],
+        0,
+        1,
+        None,
+        ["id", "default_uom", "quantity"],
+        context={"locations": client.call("stock.location", "search", [("code", "=", "WH")], 0, 1, None)},
+    )
+    supplier = client.call("stock.location", "search", [("type", "=", "supplier")], 0, 1, None)[0]
+    storage = client.call("stock.location", "search", [("code", "=", "STO")], 0, 1, None)[0]
+    [move] = client.call(
+        "stock.move",
+        "create",
+        [
+            {
+                "product": product["id"],
+                "unit": product["default_uom"],
+                "quantity": 5.0,
+                "from_location": supplier,
+                "to_location": storage,
+                "unit_price": Decimal("50"),
+                "currency": 1,
+                "company": tryton.ids["company"],
+                "effective_date": dt.date.today(),
+            }
+        ],
+        writes=True,
+    )
+    client.call("stock.move", "do", [move], writes=True)
+    expected = Decimal(str(product["quantity"])) + 5
+
+    connection_cycle(connection=flow.erp)
+    process_due()
+    assert magento.stock_of("LUE-01") == expected

@@ -9,6 +9,8 @@ PY=.venv/bin/python
 PORT=${PORT:-8000}
 VISMA_PORT=${VISMA_PORT:-8101}
 MAGENTO_PORT=${MAGENTO_PORT:-8102}
+TRYTON_PORT=${TRYTON_PORT:-8103}
+DEMO_ERP=${DEMO_ERP:-visma}   # visma (emulator) or tryton (a real Tryton 8.2, built on first use)
 
 pids=()
 cleanup() {
@@ -20,10 +22,19 @@ trap cleanup INT TERM EXIT
 
 $PY -m connectors.platforms.visma_net.emulator --port "$VISMA_PORT" --demo & pids+=($!)
 $PY -m connectors.platforms.magento.emulator --port "$MAGENTO_PORT" --demo & pids+=($!)
+if [ "$DEMO_ERP" = tryton ]; then
+  $PY -m sync_portal.peers.tryton --port "$TRYTON_PORT" --demo > tryton-demo.log 2>&1 & pids+=($!)
+  echo "Building, starting and seeding Tryton on port $TRYTON_PORT (about a minute) ..."
+  until grep -q "^Tryton on" tryton-demo.log 2>/dev/null; do
+    kill -0 "${pids[-1]}" 2>/dev/null || { echo "Tryton failed to start:"; tail -20 tryton-demo.log; exit 1; }
+    sleep 1
+  done
+fi
 
 $PY manage.py migrate --noinput
 $PY manage.py install_schedules
-$PY manage.py setup_demo --visma-port "$VISMA_PORT" --magento-port "$MAGENTO_PORT"
+$PY manage.py setup_demo --erp "$DEMO_ERP" --visma-port "$VISMA_PORT" --magento-port "$MAGENTO_PORT" \
+  --tryton-port "$TRYTON_PORT"
 $PY manage.py ensure_admin --base-url "http://127.0.0.1:${PORT}"
 
 $PY manage.py qcluster & pids+=($!)

@@ -8,8 +8,11 @@ from typing import Any
 from connectors.models import Connection, Integration, Role
 
 
-def configure_demo(*, magento: Any, visma: Any) -> Integration:
-    """Create or update the two demo connections and their rules. Idempotent."""
+def configure_demo(*, magento: Any, visma: Any = None, tryton_url: str = "") -> Integration:
+    """Create or update the demo connections and their rules. Idempotent.
+
+    The ERP is the Visma.net emulator, or a real Tryton server when ``tryton_url`` is given.
+    """
     shop, _ = Connection.objects.update_or_create(
         name="Demo Magento shop",
         defaults={
@@ -22,17 +25,34 @@ def configure_demo(*, magento: Any, visma: Any) -> Integration:
     )
     shop.credentials = {"token": magento.token}
     shop.save()
-    erp, _ = Connection.objects.update_or_create(
-        name="Demo Visma.net ERP",
-        defaults={
-            "role": Role.ERP,
-            "platform": "visma_net",
-            "base_url": visma.base_url,
-            "parameters": {"token_url": visma.token_url, "read_timeout": 10},
-            "sync_interval": 1,
-        },
-    )
-    erp.credentials = visma.credentials
+    if tryton_url:
+        erp, _ = Connection.objects.update_or_create(
+            name="Demo Tryton ERP",
+            defaults={
+                "role": Role.ERP,
+                "platform": "tryton",
+                "base_url": tryton_url,
+                "parameters": {"workflow": "confirm"},
+                "sync_interval": 1,
+            },
+        )
+        erp.credentials = {"login": "admin", "password": "admin"}
+        vat_map = {"25": "VAT 25%", "15": "VAT 15%", "0": "VAT 0%"}
+        warehouse = "WH"
+    else:
+        erp, _ = Connection.objects.update_or_create(
+            name="Demo Visma.net ERP",
+            defaults={
+                "role": Role.ERP,
+                "platform": "visma_net",
+                "base_url": visma.base_url,
+                "parameters": {"token_url": visma.token_url, "read_timeout": 10},
+                "sync_interval": 1,
+            },
+        )
+        erp.credentials = visma.credentials
+        vat_map = {"25": "HIGH", "15": "MED", "12": "LOW", "0": "ZERO"}
+        warehouse = "MAIN"
     erp.save()
     integration, _ = Integration.objects.update_or_create(
         shop=shop,
@@ -51,9 +71,9 @@ def configure_demo(*, magento: Any, visma: Any) -> Integration:
             "guest_policy": "regular",
             "payment_method_map": {"klarna_kp": "KLARNA", "checkmo": "FAKTURA"},
             "shipping_method_map": {"flatrate_flatrate": "POST"},
-            "vat_map": {"25": "HIGH", "15": "MED", "12": "LOW", "0": "ZERO"},
+            "vat_map": vat_map,
             "status_map": {"Shipping": "processing", "Completed": "complete", "Invoiced": "complete"},
-            "warehouse_code": "MAIN",
+            "warehouse_code": warehouse,
             "erp_shop_id": "default",
         },
     )

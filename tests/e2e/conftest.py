@@ -61,7 +61,7 @@ def demo(db, magento, visma):
 @pytest.fixture(scope="session")
 def tryton_server(tmp_path_factory):
     """A real Tryton 8.2 server, built once per test run (REAL_PEERS.md §1)."""
-    from tests.peers import tryton
+    from sync_portal.peers import tryton
 
     server = tryton.start(tmp_path_factory.mktemp("tryton"))
     yield server

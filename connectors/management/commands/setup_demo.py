@@ -13,8 +13,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--magento-port", type=int, default=8102)
         parser.add_argument("--visma-port", type=int, default=8101)
+        parser.add_argument("--erp", choices=["visma", "tryton"], default="visma")
+        parser.add_argument("--tryton-port", type=int, default=8103)
 
-    def handle(self, *args, magento_port: int, visma_port: int, **options):
+    def handle(self, *args, magento_port: int, visma_port: int, erp: str, tryton_port: int, **options):
         visma_root = f"http://127.0.0.1:{visma_port}"
         magento = SimpleNamespace(
             base_url=f"http://127.0.0.1:{magento_port}/rest/default/V1/", token="demo-integration-token"
@@ -24,5 +26,6 @@ class Command(BaseCommand):
             token_url=f"{visma_root}/connect/token",
             credentials={"client_id": "demo-client", "client_secret": "demo-secret", "tenant_id": "demo-tenant"},
         )
-        integration = configure_demo(magento=magento, visma=visma)
-        self.stdout.write(f"Demo: {integration} (shop {magento.base_url}, ERP {visma.base_url})")
+        tryton_url = f"http://127.0.0.1:{tryton_port}/shop/" if erp == "tryton" else ""
+        integration = configure_demo(magento=magento, visma=visma, tryton_url=tryton_url)
+        self.stdout.write(f"Demo: {integration} (shop {magento.base_url}, ERP {integration.erp.base_url})")

@@ -220,97 +220,10 @@ def transfer_process(*, transfer_id: int) -> str | None:
     if transfer is None:
         return None
     log = AttemptLog()
-    max_tries = settings.TRANSFER_MAX_TRIES
     try:
         outcome, remote_id = HANDLERS[transfer.kind](transfer, log)
-    except MappingError as exc:
-        transfer_finish(
-            transfer,
-            log,
-            state=TransferState.NEEDS_ATTENTION,
-            outcome=AttemptOutcome.INVALID,
-            error=str(exc),
-            hint=exc.hint,
-            source=ErrorSource.VALIDATION,
-            needs_lookup=False,
-        )
-    except ConflictPending as exc:
-        transfer_finish(
-            transfer,
-            log,
-            state=TransferState.CONFLICT,
-            outcome=AttemptOutcome.CONFLICT,
-            error=exc.message,
-            hint="An accountant decides in Customers › Customer conflicts (C4).",
-            source=ErrorSource.VALIDATION,
-            needs_lookup=False,
-        )
-    except RetryableError as exc:
-        _log_http(log, exc)
-        if transfer.tries >= max_tries:
-            transfer_finish(
-                transfer,
-                log,
-                state=TransferState.NEEDS_ATTENTION,
-                outcome=AttemptOutcome.RETRY,
-                error=exc.message,
-                hint=f"Gave up after {transfer.tries} tries. "
-                + (exc.hint or "The remote system kept failing; check it is up, then resend."),
-                source=ErrorSource.SYNC,
-                needs_lookup=False,
-            )
-        else:
-            delay = backoff_seconds(transfer.tries, retry_after=exc.retry_after)
-            transfer_finish(
-                transfer,
-                log,
-                state=TransferState.RETRY_WAIT,
-                outcome=AttemptOutcome.RETRY,
-                error=exc.message,
-                hint=exc.hint or "Temporary; retried automatically.",
-                source=ErrorSource.SYNC,
-                needs_lookup=False,
-                next_attempt_at=timezone.now() + dt.timedelta(seconds=delay),
-            )
-    except AmbiguousError as exc:
-        _log_http(log, exc)
-        # The document may exist: the next attempt looks it up before creating.
-        state = TransferState.NEEDS_ATTENTION if transfer.tries >= max_tries else TransferState.UNKNOWN
-        transfer_finish(
-            transfer,
-            log,
-            state=state,
-            outcome=AttemptOutcome.UNKNOWN,
-            error=exc.message,
-            hint=exc.hint,
-            source=ErrorSource.SYNC,
-            needs_lookup=True,
-            next_attempt_at=timezone.now() + dt.timedelta(seconds=backoff_seconds(transfer.tries)),
-        )
-    except PermanentError as exc:
-        _log_http(log, exc)
-        transfer_finish(
-            transfer,
-            log,
-            state=TransferState.NEEDS_ATTENTION,
-            outcome=AttemptOutcome.FAILED,
-            error=exc.message,
-            hint=exc.hint,
-            source=ErrorSource.SYNC,
-            needs_lookup=False,
-        )
-    except Exception as exc:  # our own bug: keep the row safe and visible
-        logger.exception("Transfer %s failed unexpectedly", transfer.pk)
-        transfer_finish(
-            transfer,
-            log,
-            state=TransferState.NEEDS_ATTENTION,
-            outcome=AttemptOutcome.UNKNOWN,
-            error=f"Internal error: {type(exc).__name__}: {exc}",
-            hint="A bug in the portal; the document is looked up before any resend. Report it to the integrator.",
-            source=ErrorSource.SYNC,
-            needs_lookup=True,
-        )
+    except Exception as exc:
+        transfer_fail(transfer, log, exc)
     else:
         transfer_finish(
             transfer,
@@ -322,6 +235,96 @@ def transfer_process(*, transfer_id: int) -> str | None:
             next_attempt_at=timezone.now(),
         )
     return transfer.state
+
+
+def transfer_fail(transfer: Transfer, log: AttemptLog, exc: Exception) -> Transfer:
+    """Leave 'sending' after an error; the error's type decides state, backoff and lookup."""
+    max_tries = settings.TRANSFER_MAX_TRIES
+    if isinstance(exc, ConnectorError):
+        _log_http(log, exc)
+    if isinstance(exc, MappingError):
+        return transfer_finish(
+            transfer,
+            log,
+            state=TransferState.NEEDS_ATTENTION,
+            outcome=AttemptOutcome.INVALID,
+            error=str(exc),
+            hint=exc.hint,
+            source=ErrorSource.VALIDATION,
+            needs_lookup=False,
+        )
+    if isinstance(exc, ConflictPending):
+        return transfer_finish(
+            transfer,
+            log,
+            state=TransferState.CONFLICT,
+            outcome=AttemptOutcome.CONFLICT,
+            error=exc.message,
+            hint="An accountant decides in Customers › Customer conflicts (C4).",
+            source=ErrorSource.VALIDATION,
+            needs_lookup=False,
+        )
+    if isinstance(exc, RetryableError):
+        if transfer.tries >= max_tries:
+            return transfer_finish(
+                transfer,
+                log,
+                state=TransferState.NEEDS_ATTENTION,
+                outcome=AttemptOutcome.RETRY,
+                error=exc.message,
+                source=ErrorSource.SYNC,
+                needs_lookup=False,
+                hint=f"Gave up after {transfer.tries} tries. "
+                + (exc.hint or "The remote system kept failing; check it is up, then resend."),
+            )
+        delay = backoff_seconds(transfer.tries, retry_after=exc.retry_after)
+        return transfer_finish(
+            transfer,
+            log,
+            state=TransferState.RETRY_WAIT,
+            outcome=AttemptOutcome.RETRY,
+            error=exc.message,
+            hint=exc.hint or "Temporary; retried automatically.",
+            source=ErrorSource.SYNC,
+            needs_lookup=False,
+            next_attempt_at=timezone.now() + dt.timedelta(seconds=delay),
+        )
+    if isinstance(exc, AmbiguousError):
+        # The document may exist: the next attempt looks it up before creating.
+        return transfer_finish(
+            transfer,
+            log,
+            state=TransferState.NEEDS_ATTENTION if transfer.tries >= max_tries else TransferState.UNKNOWN,
+            outcome=AttemptOutcome.UNKNOWN,
+            error=exc.message,
+            hint=exc.hint,
+            source=ErrorSource.SYNC,
+            needs_lookup=True,
+            next_attempt_at=timezone.now() + dt.timedelta(seconds=backoff_seconds(transfer.tries)),
+        )
+    if isinstance(exc, PermanentError):
+        return transfer_finish(
+            transfer,
+            log,
+            state=TransferState.NEEDS_ATTENTION,
+            outcome=AttemptOutcome.FAILED,
+            error=exc.message,
+            hint=exc.hint,
+            source=ErrorSource.SYNC,
+            needs_lookup=False,
+        )
+    # Our own bug: keep the row safe and visible, and look the document up before any resend.
+    logger.error("Transfer %s failed unexpectedly", transfer.pk, exc_info=exc)
+    return transfer_finish(
+        transfer,
+        log,
+        state=TransferState.NEEDS_ATTENTION,
+        outcome=AttemptOutcome.UNKNOWN,
+        error=f"Internal error: {type(exc).__name__}: {exc}",
+        hint="A bug in the portal; the document is looked up before any resend. Report it to the integrator.",
+        source=ErrorSource.SYNC,
+        needs_lookup=True,
+    )
 
 
 def _log_http(log: AttemptLog, exc: ConnectorError) -> None:

@@ -31,12 +31,11 @@ from orders.models import Order, OrderAddress, OrderDiscount, OrderLine
 
 from . import registry
 from .base import Capability, ErpConnector, ShopConnector
-from .exceptions import AmbiguousError, ConnectorError, MappingError, PermanentError, Problem, RetryableError
+from .exceptions import ConnectorError, MappingError, PermanentError, Problem, RetryableError
 from .models import (
     AttemptOutcome,
     Connection,
     CustomerPolicy,
-    ErrorSource,
     ExternalRef,
     GuestPolicy,
     Integration,
@@ -59,6 +58,7 @@ from .services import (
     mark_may_be_sent,
     transfer_claim,
     transfer_ensure,
+    transfer_fail,
     transfer_finish,
     transfer_resend,
 )
@@ -614,41 +614,8 @@ def customer_create(*, customer: Customer, integration: Integration, erp: ErpCon
         if not number:
             mark_may_be_sent(claimed)
             number = erp.create_customer(_customer_record(customer))
-    except RetryableError as exc:
-        transfer_finish(
-            claimed,
-            log,
-            state=TransferState.RETRY_WAIT,
-            outcome=AttemptOutcome.RETRY,
-            error=exc.message,
-            hint=exc.hint,
-            source=ErrorSource.SYNC,
-            needs_lookup=False,
-        )
-        raise
-    except AmbiguousError as exc:
-        transfer_finish(
-            claimed,
-            log,
-            state=TransferState.UNKNOWN,
-            outcome=AttemptOutcome.UNKNOWN,
-            error=exc.message,
-            hint=exc.hint,
-            source=ErrorSource.SYNC,
-            needs_lookup=True,
-        )
-        raise
     except ConnectorError as exc:
-        transfer_finish(
-            claimed,
-            log,
-            state=TransferState.NEEDS_ATTENTION,
-            outcome=AttemptOutcome.FAILED,
-            error=exc.message,
-            hint=exc.hint,
-            source=ErrorSource.SYNC,
-            needs_lookup=False,
-        )
+        transfer_fail(claimed, log, exc)
         raise
     customer_bind(customer=customer, erp=integration.erp, number=number)
     transfer_finish(claimed, log, state=TransferState.SENT, outcome=outcome, remote_id=number, needs_lookup=False)

@@ -258,7 +258,7 @@ def sales_order_build(
         shipping_method_code=integration.shipping_method_map.get(order.shipping_method, ""),
         payment_reference=order.payment_reference,
         customer_reference=order.customer_reference,
-        shop_id=integration.erp_shop_id,
+        shop_id=integration.erp_shop_id or order.shop_code,
         numbering_series=integration.numbering_series,
         warehouse=integration.warehouse_code,
         send_confirmation=integration.erp_sends_confirmation,

@@ -90,6 +90,7 @@ class OrderRecord:
     shipping_excl_vat: Decimal = Decimal("0")
     shipping_vat_rate: Decimal = Decimal("0")
     grand_total: Decimal = Decimal("0")
+    shop_code: str = ""  # the store / shop view the order came from (several shops on one ERP, S7)
 
 
 @dataclass(frozen=True)

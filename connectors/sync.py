@@ -175,6 +175,7 @@ def order_upsert(*, shop: Connection, record: OrderRecord) -> UpsertResult:
             "shop_status": record.status,
             "customer": customer,
             "currency": record.currency,
+            "shop_code": record.shop_code,
             "language": record.language,
             "placed_at": record.placed_at,
             "shop_updated_at": record.updated_at,

@@ -23,6 +23,7 @@ class Order(models.Model):
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.PROTECT, related_name="orders", null=True, blank=True
     )
+    shop_code = models.CharField(max_length=60, blank=True, help_text=_("Store or shop view the order came from."))
     currency = models.CharField(max_length=3, default="NOK")
     language = models.CharField(max_length=10, blank=True)
     placed_at = models.DateTimeField(db_index=True)

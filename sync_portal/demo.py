@@ -74,7 +74,6 @@ def configure_demo(*, magento: Any, visma: Any = None, tryton_url: str = "") -> 
             "vat_map": vat_map,
             "status_map": {"Shipping": "processing", "Completed": "complete", "Invoiced": "complete"},
             "warehouse_code": warehouse,
-            "erp_shop_id": "default",
         },
     )
     return integration

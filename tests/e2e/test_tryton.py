@@ -218,3 +218,17 @@ def test_stock_changed_in_tryton_reaches_the_shop(flow, magento, tryton):
     connection_cycle(connection=flow.erp)
     process_due()
     assert magento.stock_of("LUE-01") == expected
+
+
+def test_s11_tryton_sale_state_is_mapped_to_the_shop_status(flow, magento):
+    flow.status_map = {"processing": "complete", "confirmed": "complete"}
+    flow.save()
+    placed = magento.place_order(items=[("LUE-01", 1)], customer_id=flow.customers["registered_with_erp"])
+    shop_pull_orders(connection=flow.shop)
+    process_due()
+    connection_cycle(connection=flow.erp)
+    process_due()
+    order = Order.objects.get(number=placed["increment_id"])
+    assert order.erp_status in ("processing", "confirmed")
+    assert magento.state.orders[placed["entity_id"]]["status"] == "complete"
+    assert magento.state.orders[placed["entity_id"]]["status_histories"][-1]["is_customer_notified"] == 0

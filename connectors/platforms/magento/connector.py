@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -50,6 +51,9 @@ class MagentoConnector(ShopConnector):
         self.source_code = params.get("source_code", "default")
         self.erp_number_attribute = params.get("erp_number_attribute", "erp_customer_no")
         self.sku_is_item_number = bool(params.get("sku_is_item_number", True))
+        # The store code in /rest/<store>/V1/ is the shop id on an ERP shared by several stores (S7).
+        match = re.search(r"/rest/([^/]+)/V1", settings.base_url)
+        self.store_code = match.group(1) if match else ""
 
     @property
     def calls(self) -> int:
@@ -111,7 +115,11 @@ class MagentoConnector(ShopConnector):
                     customers[key] = None
             customer = customers[key]
         return mapping.parse_order(
-            order, customer, erp_number_attribute=self.erp_number_attribute, sku_is_item_number=self.sku_is_item_number
+            order,
+            customer,
+            erp_number_attribute=self.erp_number_attribute,
+            sku_is_item_number=self.sku_is_item_number,
+            store_code=self.store_code,
         )
 
     def pull_products(self, since: dt.datetime | None) -> Iterator[ProductRecord]:

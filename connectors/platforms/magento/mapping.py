@@ -152,7 +152,12 @@ def parse_discounts(order: Mapping[str, Any]) -> tuple[DiscountRecord, ...]:
 
 
 def parse_order(
-    order: Mapping[str, Any], customer: Mapping[str, Any] | None, *, erp_number_attribute: str, sku_is_item_number: bool
+    order: Mapping[str, Any],
+    customer: Mapping[str, Any] | None,
+    *,
+    erp_number_attribute: str,
+    sku_is_item_number: bool,
+    store_code: str = "",
 ) -> OrderRecord:
     """One Magento order as an OrderRecord (S7, R4)."""
     shipping = _shipping_assignment(order)
@@ -182,6 +187,7 @@ def parse_order(
         shipping_excl_vat=shipping_amount,
         shipping_vat_rate=rate,
         grand_total=_dec(order.get("grand_total")),
+        shop_code=store_code,
     )
 
 

@@ -1,0 +1,74 @@
+"""Tryton's JSON-RPC answers HTTP 200 with an error field: the client maps it to the engine's errors."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+import responses
+
+from connectors.exceptions import AuthError, PermanentError, RetryableError
+from connectors.platforms.tryton.client import TrytonClient
+
+BASE = "http://tryton.test/shop/"
+RPC = BASE + "rpc/"
+
+
+def login_and_preferences(mock: responses.RequestsMock) -> None:
+    mock.post(RPC, json={"id": 1, "result": [1, "sess-token-xyz", None]})
+    mock.post(RPC, json={"id": 2, "result": {"company": 1, "language": "en"}})
+
+
+@pytest.fixture
+def client():
+    return TrytonClient(BASE, login="admin", password="pw-secret")
+
+
+def test_user_error_with_http_200_is_permanent_and_keeps_tryton_words(client):
+    with responses.RequestsMock() as mock:
+        login_and_preferences(mock)
+        mock.post(RPC, json={"id": 3, "error": ["UserError", ["Code of active product must be unique.", "", None]]})
+        with pytest.raises(PermanentError) as err:
+            client.call("product.template", "create", [{}], writes=True)
+    assert "Code of active product must be unique." in err.value.message
+    assert err.value.code == "tryton_usererror"
+
+
+def test_concurrency_error_is_retryable(client):
+    with responses.RequestsMock() as mock:
+        login_and_preferences(mock)
+        mock.post(
+            RPC, json={"id": 3, "error": ["ConcurrencyException", ["Records were modified in the meanwhile", ""]]}
+        )
+        with pytest.raises(RetryableError):
+            client.call("sale.sale", "write", [[1], {}], writes=True)
+
+
+def test_every_model_call_carries_the_preferences_context_and_decimals(client):
+    with responses.RequestsMock() as mock:
+        login_and_preferences(mock)
+        mock.post(RPC, json={"id": 3, "result": [{"id": 7, "total": {"__class__": "Decimal", "decimal": "57.30"}}]})
+        rows = client.call("sale.sale", "read", [7], ["total"])
+        sent = json.loads(mock.calls[-1].request.body)
+        assert sent["method"] == "model.sale.sale.read"
+        assert sent["params"][-1] == {"company": 1, "language": "en"}
+        assert mock.calls[-1].request.headers["Authorization"].startswith("Session ")
+    assert rows[0]["total"] == Decimal("57.30")
+
+
+def test_an_expired_session_logs_in_again_once(client):
+    with responses.RequestsMock() as mock:
+        login_and_preferences(mock)
+        mock.post(RPC, status=401)
+        login_and_preferences(mock)
+        mock.post(RPC, json={"id": 9, "result": [3]})
+        assert client.call("party.party", "search", [], 0, None, None) == [3]
+
+
+def test_wrong_password_is_an_auth_error_with_a_hint(client):
+    with responses.RequestsMock() as mock:
+        mock.post(RPC, status=401)
+        with pytest.raises(AuthError) as err:
+            client.connect()
+    assert "credentials" in err.value.hint

@@ -87,7 +87,6 @@ class HttpClient:
         self.secrets = [s for s in secrets if isinstance(s, str)]
         self.session = session or requests.Session()
         self.calls = 0
-        self.last_response: requests.Response | None = None
 
     def url(self, path: str) -> str:
         return path if path.startswith(("http://", "https://")) else self.base_url + path.lstrip("/")
@@ -149,7 +148,6 @@ class HttpClient:
                     hint="The document may have been created; it is looked up before any new attempt.",
                 ) from exc
             raise RetryableError(f"Could not reach {self.base_url}: {_short(exc)}") from exc
-        self.last_response = response
         self._log(method, url, response.status_code, started)
         self.on_response(response)
         if response.status_code < 400:

@@ -107,6 +107,10 @@ def enqueue(func: str, *args: object) -> None:
     transaction.on_commit(lambda: async_task(func, *args))
 
 
+# Documents created once in the remote system: never sent again once sent.
+ONE_SHOT_KINDS = frozenset({TransferKind.SALES_ORDER, TransferKind.CUSTOMER})
+
+
 def transfer_ensure(*, connection: Connection, obj: models.Model, kind: str) -> Transfer:
     """The transfer of ``obj`` to ``connection``, created pending if new.
 
@@ -121,9 +125,6 @@ def transfer_ensure(*, connection: Connection, obj: models.Model, kind: str) -> 
         transfer.move_to(TransferState.PENDING, next_attempt_at=timezone.now(), tries=0)
         transfer.save(update_fields=["state", "next_attempt_at", "tries", "updated_at"])
     return transfer
-
-
-ONE_SHOT_KINDS = frozenset({TransferKind.SALES_ORDER, TransferKind.CUSTOMER})
 
 
 # --- claiming and finishing -------------------------------------------------

@@ -67,8 +67,8 @@ class Warehouse(models.Model):
 class StockLevel(models.Model):
     """Quantities of one product in one warehouse (R6).
 
-    Changed only with F() expressions in one UPDATE (see inventory.services),
-    so two workers never overwrite each other's arithmetic.
+    Quantities from the ERP are absolute and written as such by the stock
+    cycle; the change is detected by comparing with the stored figure.
     """
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="stock_levels")

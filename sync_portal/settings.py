@@ -170,7 +170,6 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "sync_portal.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sync Portal API",

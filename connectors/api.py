@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from sync_portal.api import requires
+from sync_portal.api import ID_REGEX, MAX_ID, requires
 
 from .models import Connection, SyncRun, Transfer, TransferAttempt, TransferKind, TransferState
 from .services import connection_sync_now, transfer_resend
@@ -20,7 +20,7 @@ class QueryFilters(serializers.Serializer):
 
     state = serializers.ChoiceField(choices=TransferState.choices, required=False)
     kind = serializers.ChoiceField(choices=TransferKind.choices, required=False)
-    connection = serializers.IntegerField(required=False, min_value=1)
+    connection = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     status = serializers.CharField(required=False, max_length=20)
 
 
@@ -82,6 +82,8 @@ REFUSED = inline_serializer("Refused", {"detail": serializers.CharField()})
 class TransferViewSet(viewsets.ReadOnlyModelViewSet):
     """Every outbound document and its state; the detail lists its attempts."""
 
+    lookup_value_regex = ID_REGEX
+
     queryset = Transfer.objects.select_related("content_type").order_by("-updated_at", "-pk")
 
     def get_queryset(self):
@@ -120,6 +122,8 @@ class SyncRunSerializer(serializers.ModelSerializer):
 @extend_schema(parameters=[OpenApiParameter("connection", int), OpenApiParameter("status", str)])
 class SyncRunViewSet(viewsets.ReadOnlyModelViewSet):
     """Sync cycles and their counts, newest first."""
+
+    lookup_value_regex = ID_REGEX
 
     queryset = SyncRun.objects.order_by("-started_at", "-pk")
     serializer_class = SyncRunSerializer
@@ -169,6 +173,8 @@ class ConnectionHealthSerializer(serializers.ModelSerializer):
 
 class ConnectionViewSet(viewsets.ReadOnlyModelViewSet):
     """Connections with their last run, transfer counts per state and last error."""
+
+    lookup_value_regex = ID_REGEX
 
     serializer_class = ConnectionHealthSerializer
 

@@ -37,6 +37,7 @@ class Capability(enum.StrEnum):
     SALES_ORDERS = "sales_orders"
     ORDER_STATUSES = "order_statuses"
     STOCK = "stock"
+    CHANGED_ITEMS = "changed_items"
 
 
 class RateLimiter:

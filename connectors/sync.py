@@ -23,6 +23,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from customers.models import ConflictStatus, Customer, CustomerConflict, Resolution
@@ -48,7 +49,16 @@ from .models import (
     TransferState,
 )
 from .pipeline import line_item_problem, remote_error_hint, sales_order_build, validate_order
-from .records import AddressRecord, CustomerRecord, ErpOrderStatusRecord, OrderRecord, ProductRecord, StockRecord
+from .records import (
+    AddressRecord,
+    CustomerRecord,
+    ErpOrderStatusRecord,
+    ItemRecord,
+    OrderRecord,
+    PriceRecord,
+    ProductRecord,
+    StockRecord,
+)
 from .services import (
     AttemptLog,
     ConflictPending,
@@ -372,6 +382,31 @@ def erp_sync_stock(*, connection: Connection) -> SyncRun:
     return run
 
 
+def erp_pull_prices(*, connection: Connection) -> SyncRun:
+    """Items changed in the ERP since the cursor: a new sale price goes to each shop
+    selling the item, and only when it differs from the mirror (R7, S5)."""
+    erp: ErpConnector = connector_for(connection)  # type: ignore[assignment]
+    shops = [i.shop for i in Integration.objects.filter(erp=connection, enabled=True).select_related("shop")]
+
+    def store(item: ItemRecord) -> tuple[bool, bool]:
+        if item.price_excl_vat is None:
+            return False, False
+        changed = False
+        for product in Product.objects.filter(shop__in=shops).filter(Q(reference=item.number) | Q(sku=item.number)):
+            if product.price_excl_vat == item.price_excl_vat:
+                continue
+            with transaction.atomic():
+                Product.objects.filter(pk=product.pk).update(price_excl_vat=item.price_excl_vat)
+                transfer = transfer_ensure(connection=product.shop, obj=product, kind=TransferKind.PRICE)
+                enqueue("connectors.tasks.process_transfer", transfer.pk)
+            changed = True
+        return changed, changed
+
+    return pull_stream(
+        connection=connection, stream="items", pull=erp.changed_items, store=store, stamp=lambda r: r.updated_at
+    )
+
+
 def erp_pull_statuses(*, connection: Connection) -> SyncRun:
     """Read ERP order statuses changed since the cursor; queue a status push where the
     mapped shop status differs (S2, S11)."""
@@ -416,6 +451,8 @@ def connection_cycle(*, connection: Connection) -> list[SyncRun]:
     else:
         if Capability.STOCK in capabilities:
             runs.append(erp_sync_stock(connection=connection))
+        if Capability.CHANGED_ITEMS in capabilities:
+            runs.append(erp_pull_prices(connection=connection))
         if Capability.ORDER_STATUSES in capabilities:
             runs.append(erp_pull_statuses(connection=connection))
     return runs
@@ -732,6 +769,16 @@ def order_status_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
     if wanted:
         Order.objects.filter(pk=order.pk).update(shop_status=wanted)
     return AttemptOutcome.SENT, order.erp_order_no
+
+
+@handles(TransferKind.PRICE)
+def price_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
+    """Push a product's current sale price (excl. VAT) to the shop (R7); read at send time."""
+    product = Product.objects.get(pk=transfer.object_id)
+    shop: ShopConnector = connector_for(transfer.connection)  # type: ignore[assignment]
+    shop.push_prices([PriceRecord(sku=product.sku, price_excl_vat=product.price_excl_vat)])
+    log.request_excerpt = f"{product.sku}={product.price_excl_vat}"
+    return AttemptOutcome.SENT, log.request_excerpt
 
 
 @handles(TransferKind.STOCK)

@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from connectors.services import enqueue
-from sync_portal.api import requires
+from sync_portal.api import ID_REGEX, requires
 
 from .models import ConflictStatus, CustomerConflict, Resolution
 
@@ -42,6 +42,8 @@ class ResolveSerializer(serializers.Serializer):
 
 class ConflictViewSet(viewsets.ReadOnlyModelViewSet):
     """Buyers waiting for an accountant's decision (C1, C2, C4)."""
+
+    lookup_value_regex = ID_REGEX
 
     queryset = CustomerConflict.objects.select_related("customer").order_by("-created_at", "-pk")
     serializer_class = ConflictSerializer

@@ -7,13 +7,14 @@ from rest_framework import serializers, viewsets
 
 from connectors.models import TransferKind, TransferState
 from connectors.selectors import with_transfer
+from sync_portal.api import ID_REGEX, MAX_ID
 
 from .models import Order
 
 
 class OrderFilters(serializers.Serializer):
     state = serializers.ChoiceField(choices=[*TransferState.choices, ("none", "none")], required=False)
-    connection = serializers.IntegerField(required=False, min_value=1)
+    connection = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     placed_after = serializers.DateTimeField(required=False)
     placed_before = serializers.DateTimeField(required=False)
     number = serializers.CharField(required=False, max_length=60)
@@ -62,6 +63,8 @@ class OrderSerializer(serializers.ModelSerializer):
 )
 class OrderViewSet(viewsets.ReadOnlyModelViewSet):
     """Shop orders with transfer state, ERP number, last error and hint."""
+
+    lookup_value_regex = ID_REGEX
 
     serializer_class = OrderSerializer
     queryset = Order.objects.none()  # for the permission class; get_queryset builds the real one

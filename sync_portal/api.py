@@ -66,6 +66,11 @@ def requires(perm: str) -> type[permissions.BasePermission]:
     return HasPerm
 
 
+# Ids in URLs and filters: at most 18 digits, so a huge number is a 404/400, not a database overflow.
+ID_REGEX = "[0-9]{1,18}"
+MAX_ID = 10**18 - 1
+
+
 class Pagination(pagination.PageNumberPagination):
     """50 rows a page by default; ``page_size`` up to 200."""
 

@@ -172,3 +172,15 @@ def test_invoice_ship_and_refund_documents(demo, magento):
     with pytest.raises(PermanentError, match="does not allow an invoice"):
         shop.invoice(oid, items=[(item_id, 1)])
     assert shop.refund(oid, items=[(item_id, 1)]).isdigit()
+
+
+def test_r7_a_sale_price_changed_in_visma_reaches_magento_and_only_that_sku(demo, magento, visma):
+    cycle(demo.shop)
+    cycle(demo.erp)
+    assert magento.calls["POST /rest/default/V1/products/base-prices"] == 0  # prices already agree
+    visma.set_price("LUE-01", "219.00")
+    cycle(demo.erp)
+    assert magento.state.products["LUE-01"].price == Decimal("219")
+    assert magento.calls["POST /rest/default/V1/products/base-prices"] == 1
+    [(_, _, body)] = [r for r in magento.requests if r[1].endswith("/products/base-prices")]
+    assert [p["sku"] for p in body["prices"]] == ["LUE-01"]

@@ -106,6 +106,7 @@ def flow(db, tryton, magento):
     integration.party_code = party_code
     integration.proxy = proxy
     integration.tryton = connector
+    integration.tryton_ids = tryton.ids
     yield integration
     proxy.stop()
 
@@ -232,3 +233,37 @@ def test_s11_tryton_sale_state_is_mapped_to_the_shop_status(flow, magento):
     assert order.erp_status in ("processing", "confirmed")
     assert magento.state.orders[placed["entity_id"]]["status"] == "complete"
     assert magento.state.orders[placed["entity_id"]]["status_histories"][-1]["is_customer_notified"] == 0
+
+
+def test_r7_a_list_price_changed_in_tryton_reaches_the_shop(flow, magento):
+    connection_cycle(connection=flow.shop)
+    client = flow.tryton.client
+    [template] = client.call("product.template", "search", [("code", "=", "VOTTER-01")], 0, 1, None) or [None]
+    if template is None:
+        [template] = client.call(
+            "product.template",
+            "create",
+            [
+                {
+                    "name": "Votter",
+                    "code": "VOTTER-01",
+                    "type": "goods",
+                    "default_uom": flow.tryton_ids["unit"],
+                    "sale_uom": flow.tryton_ids["unit"],
+                    "salable": True,
+                    "list_price": Decimal("159"),
+                    "account_category": flow.tryton_ids["account_category"],
+                    "products": [["create", [{"suffix_code": ""}]]],
+                }
+            ],
+            writes=True,
+        )
+    connection_cycle(connection=flow.erp)
+    process_due()
+    client.call("product.template", "write", [template], {"list_price": Decimal("149.50")}, writes=True)
+    connection_cycle(connection=flow.erp)
+    process_due()
+    from connectors.models import SyncRun
+
+    runs = list(SyncRun.objects.filter(connection=flow.erp).values_list("kind", "status", "stats", "error"))
+    assert magento.state.products["VOTTER-01"].price == Decimal("149.50"), runs

@@ -36,7 +36,14 @@ class TrytonConnector(ErpConnector):
     key = "tryton"
     label = "Tryton"
     capabilities = frozenset(
-        {Capability.CUSTOMERS, Capability.ITEMS, Capability.SALES_ORDERS, Capability.ORDER_STATUSES, Capability.STOCK}
+        {
+            Capability.CUSTOMERS,
+            Capability.ITEMS,
+            Capability.SALES_ORDERS,
+            Capability.ORDER_STATUSES,
+            Capability.STOCK,
+            Capability.CHANGED_ITEMS,
+        }
     )
 
     def __init__(self, settings: ConnectionSettings) -> None:
@@ -130,6 +137,38 @@ class TrytonConnector(ErpConnector):
     def find_item(self, number: str) -> ItemRecord | None:
         row = self._products([number]).get(number)
         return mapping.parse_item(row) if row else None
+
+    def changed_items(self, since: dt.datetime | None) -> Iterator[ItemRecord]:
+        """Products written since ``since`` (their list price is the normal sale price, R7)."""
+        domain: list[Any] = [("code", "!=", None)]
+        if since is not None:
+            # The price lives on the template: a product counts as changed when either changed.
+            cut = since.astimezone(dt.UTC).replace(tzinfo=None)
+            domain.append(["OR", ("write_date", ">=", cut), ("template.write_date", ">=", cut)])
+        offset = 0
+        while True:
+            rows = self.client.call(
+                "product.product",
+                "search_read",
+                domain,
+                offset,
+                100,
+                [("id", "ASC")],
+                [
+                    "code",
+                    "rec_name",
+                    "active",
+                    "write_date",
+                    "create_date",
+                    "template.write_date",
+                    "template.list_price",
+                ],
+            )
+            for row in rows:
+                yield mapping.parse_item(row)
+            if len(rows) < 100:
+                return
+            offset += 100
 
     def stock(self, warehouse: str, items: Sequence[str] = ()) -> Iterable[StockRecord]:
         """On-hand quantity per product in the warehouse (S10): one call for all items."""

@@ -51,12 +51,22 @@ def line_unit_price(line: SalesOrderLineRecord) -> Decimal:
     return line.unit_price
 
 
+def _written(row: dict[str, Any]) -> dt.datetime | None:
+    """The latest of the row's (and its template's) write or create stamps, as aware UTC."""
+    template = row.get("template.") or {}
+    stamps = [row.get("write_date"), row.get("create_date"), template.get("write_date")]
+    stamps = [s if s.tzinfo else s.replace(tzinfo=dt.UTC) for s in stamps if isinstance(s, dt.datetime)]
+    return max(stamps) if stamps else None
+
+
 def parse_item(row: dict[str, Any]) -> ItemRecord:
     return ItemRecord(
         number=row.get("code") or "",
         description=row.get("rec_name") or row.get("name", ""),
-        price_excl_vat=row.get("list_price"),
+        # The sale price lives on the template (product.product's own list_price reads empty over RPC).
+        price_excl_vat=(row.get("template.") or {}).get("list_price", row.get("list_price")),
         active=row.get("active", True),
+        updated_at=_written(row),
     )
 
 
@@ -69,12 +79,9 @@ def sale_status(row: dict[str, Any]) -> str:
 
 
 def parse_sale(row: dict[str, Any]) -> ErpOrderStatusRecord:
-    written = row.get("write_date") or row.get("create_date")
-    if isinstance(written, dt.datetime) and written.tzinfo is None:
-        written = written.replace(tzinfo=dt.UTC)
     return ErpOrderStatusRecord(
         number=row.get("number") or str(row["id"]),
         external_order_no=row.get("reference") or "",
         status=sale_status(row),
-        updated_at=written,
+        updated_at=_written(row),
     )

@@ -38,7 +38,14 @@ class VismaNetConnector(ErpConnector):
     key = "visma_net"
     label = "Visma.net ERP"
     capabilities = frozenset(
-        {Capability.CUSTOMERS, Capability.ITEMS, Capability.SALES_ORDERS, Capability.ORDER_STATUSES, Capability.STOCK}
+        {
+            Capability.CUSTOMERS,
+            Capability.ITEMS,
+            Capability.SALES_ORDERS,
+            Capability.ORDER_STATUSES,
+            Capability.STOCK,
+            Capability.CHANGED_ITEMS,
+        }
     )
 
     def __init__(self, settings: ConnectionSettings) -> None:

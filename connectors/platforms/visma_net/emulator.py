@@ -125,6 +125,11 @@ class VismaEmulator(Emulator):
                 "lastModifiedDateTime": _iso(_now()),
             }
 
+    def set_price(self, number: str, price: Decimal | str) -> None:
+        with self.lock:
+            self.state.items[number]["defaultPrice"] = float(Decimal(str(price)))
+            self.state.items[number]["lastModifiedDateTime"] = _iso(_now())
+
     def set_stock(self, number: str, warehouse: str, available: Decimal | int | str) -> None:
         with self.lock:
             self.state.stock[(number, warehouse)] = Decimal(str(available))

@@ -282,7 +282,11 @@ class Transfer(models.Model):
                 fields=["connection", "content_type", "object_id", "kind"], name="uniq_transfer_per_object"
             ),
         ]
-        indexes = [models.Index(fields=["state", "next_attempt_at"], name="transfer_due_idx")]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="transfer_due_idx"),
+            # The order list reads each order's transfer by object, whatever the connection.
+            models.Index(fields=["content_type", "object_id", "kind"], name="transfer_object_idx"),
+        ]
         permissions = [("resend_transfer", "Can resend a transfer")]
 
     def __str__(self) -> str:

@@ -58,6 +58,10 @@ class OrderAdmin(admin.ModelAdmin):
     actions = ["resend"]
     list_per_page = 200
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Orders come from the shops; one typed in here would have no shop to answer to.
+        return False
+
     def get_queryset(self, request: HttpRequest):
         return with_transfer(super().get_queryset(request), kind=TransferKind.SALES_ORDER)
 

@@ -38,6 +38,17 @@ def _fresh_fakes():
     fakes.reset()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Token and rate-limit caches are per process and keyed by URL: an emulator that
+    reuses a port of an earlier test must not inherit its token or exhausted window."""
+    from connectors.platforms.visma_net import client
+
+    client._tokens.clear()
+    client._windows.clear()
+    yield
+
+
 _seq = itertools.count(1)
 
 

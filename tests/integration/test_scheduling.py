@@ -62,12 +62,17 @@ def test_install_schedules_is_idempotent():
     ]
 
 
-def test_rate_limit_is_shared_through_the_database(world):
+def test_rate_limit_is_shared_through_the_database(world, monkeypatch):
+    import connectors.services as services
+
+    clock = [1_700_000_000.2]  # a controlled clock: the test never straddles a real second
+    monkeypatch.setattr(services.time, "time", lambda: clock[0])
+    monkeypatch.setattr(services.time, "sleep", lambda seconds: clock.__setitem__(0, clock[0] + seconds))
     first, second = DbRateLimiter(world.erp.pk, 2), DbRateLimiter(world.erp.pk, 2)  # two workers
     first.acquire()
     second.acquire()
     windows = list(RateWindow.objects.filter(connection=world.erp).values_list("second", "count"))
     assert len(windows) == 1 and windows[0][1] == 2
-    first.acquire()  # the window is full: this call lands in a later second
+    first.acquire()  # the window is full: this call waits for the next second
     later = RateWindow.objects.filter(connection=world.erp).order_by("-second").first()
-    assert later.second > windows[0][0] and later.count == 1
+    assert (later.second, later.count) == (windows[0][0] + 1, 1)

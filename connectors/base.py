@@ -73,10 +73,13 @@ class Connector:
         """Make one authenticated read; return a short description. Raises ConnectorError."""
         raise NotImplementedError
 
+    # The platform's HttpClient; set by each connector's __init__.
+    client: Any = None
+
     @property
     def calls(self) -> int:
         """HTTP calls made by this connector instance (benchmarks count them)."""
-        return 0
+        return self.client.calls if self.client is not None else 0
 
 
 class ShopConnector(Connector):

@@ -295,10 +295,10 @@ class ForwardingProxy(Emulator):
     def _route(self, request: Request) -> Reply:
         import requests
 
-        query = "&".join(f"{k}={v}" for k, values in request.query.items() for v in values)
         response = requests.request(
             request.method,
-            f"{self.upstream}{request.path}" + (f"?{query}" if query else ""),
+            f"{self.upstream}{request.path}",
+            params=[(k, v) for k, values in request.query.items() for v in values],
             data=request.raw,
             headers={k: v for k, v in request.headers.items() if k not in ("host", "content-length")},
             timeout=120,

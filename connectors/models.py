@@ -387,7 +387,7 @@ class SyncRun(models.Model):
     def __str__(self) -> str:
         return f"{self.connection} {self.kind} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
 
-    def finish(self, *, status: str, error: str = "", **stats: int) -> None:
+    def finish(self, *, status: str, error: str = "", **stats: object) -> None:
         """Close the run with its outcome and counts, and save."""
         self.status = status
         self.error = error

@@ -103,16 +103,13 @@ def validate_order(order: Order, *, integration) -> list[Problem]:
     return problems
 
 
-def line_item_problem(line, *, default_item_no: str) -> Problem:
-    """The V5 message for a line that resolved to no ERP item."""
+def line_item_problem(line) -> Problem:
+    """The V5 message for a line that resolved to no ERP item (so no default item is set either)."""
     what = "service" if line.is_service else "product"
-    if default_item_no:
-        hint = "This should not happen with a default item set; check the integration."
-    else:
-        hint = (
-            f"Put the ERP item number in the {what}'s reference in the shop, "
-            "or set a default item number on the integration (V2)."
-        )
+    hint = (
+        f"Put the ERP item number in the {what}'s reference in the shop, "
+        "or set a default item number on the integration (V2)."
+    )
     return Problem(
         f"Line '{line.name}' (SKU {line.sku or '—'}) has no ERP item number and no default item is set.", hint
     )

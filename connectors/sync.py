@@ -466,7 +466,7 @@ def connection_test(*, connection: Connection) -> SyncRun:
     except ConnectorError as exc:
         run.finish(status=RunStatus.FAILED, error=f"{exc.message} {exc.hint}".strip())
     else:
-        run.finish(status=RunStatus.OK, error="", message=description)  # type: ignore[arg-type]
+        run.finish(status=RunStatus.OK, message=description)
     return run
 
 
@@ -675,7 +675,7 @@ def items_resolve(*, order: Order, integration: Integration, erp: ErpConnector) 
         if number:
             numbers[line.pk] = number
         else:
-            problems.append(line_item_problem(line, default_item_no=integration.default_item_no))
+            problems.append(line_item_problem(line))
     return numbers, problems
 
 

@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from connectors.base import Capability, ConnectionSettings, ShopConnector
 from connectors.exceptions import NotFoundError
+from connectors.http import iter_pages
 from connectors.records import OrderRecord, PriceRecord, ProductRecord, StockRecord
 
 from . import mapping
@@ -55,10 +56,6 @@ class MagentoConnector(ShopConnector):
         match = re.search(r"/rest/([^/]+)/V1", settings.base_url)
         self.store_code = match.group(1) if match else ""
 
-    @property
-    def calls(self) -> int:
-        return self.client.calls
-
     def test(self) -> str:
         body = self.client.get(
             "orders",
@@ -74,26 +71,20 @@ class MagentoConnector(ShopConnector):
         """Every row updated at or after ``since``, page by page. Magento answers a page past
         the end with the last page again, so stop on total_count, not on an empty page."""
         value = mapping.format_time(since) if since else "1970-01-01 00:00:00"
-        page, seen = 1, 0
-        while True:
-            body = self.client.get(
-                path,
-                mapping.search_criteria(
-                    field="updated_at",
-                    value=value,
-                    condition="gteq",
-                    page=page,
-                    page_size=self.page_size,
-                    sort_field="updated_at",
-                ),
+
+        def fetch(page: int) -> tuple[list[dict[str, Any]], bool]:
+            criteria = mapping.search_criteria(
+                field="updated_at",
+                value=value,
+                condition="gteq",
+                page=page,
+                page_size=self.page_size,
+                sort_field="updated_at",
             )
-            items = body.get("items") or []
-            total = int(body.get("total_count") or 0)
-            yield from items
-            seen += len(items)
-            if not items or seen >= total:
-                return
-            page += 1
+            body = self.client.get(path, criteria)
+            return body.get("items") or [], page * self.page_size < int(body.get("total_count") or 0)
+
+        return iter_pages(fetch)
 
     def pull_orders(self, since: dt.datetime | None) -> Iterator[OrderRecord]:
         customers: dict[str, dict[str, Any] | None] = {}
@@ -131,6 +122,8 @@ class MagentoConnector(ShopConnector):
     def push_order_status(self, external_id: str, *, status: str | None, comment: str) -> None:
         """A status-history comment (V4, S9), optionally moving the status (S11); no e-mail."""
         if status is None:
+            # Magento's comment endpoint needs a status; read the live one rather than trust
+            # the mirror, which may be older than a change made in the shop since.
             status = self.client.get(f"orders/{int(external_id)}").get("status", "")
         self.client.post(
             f"orders/{int(external_id)}/comments",

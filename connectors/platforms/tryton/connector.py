@@ -9,6 +9,7 @@ from typing import Any
 
 from connectors.base import Capability, ConnectionSettings, ErpConnector
 from connectors.exceptions import AmbiguousError, PermanentError
+from connectors.http import iter_pages
 from connectors.records import (
     AddressRecord,
     CustomerRecord,
@@ -22,6 +23,7 @@ from connectors.records import (
 from . import mapping
 from .client import TrytonClient
 
+PAGE_SIZE = 100
 SALE_FIELDS = ["number", "reference", "state", "invoice_state", "shipment_state", "write_date", "create_date"]
 
 
@@ -59,10 +61,6 @@ class TrytonConnector(ErpConnector):
         self.workflow = settings.parameters.get("workflow", "confirm")
         self.payment_term = settings.parameters.get("payment_term")
         self._taxes: dict[str, int] | None = None
-
-    @property
-    def calls(self) -> int:
-        return self.client.calls
 
     def test(self) -> str:
         self.client.connect()
@@ -145,30 +143,16 @@ class TrytonConnector(ErpConnector):
             # The price lives on the template: a product counts as changed when either changed.
             cut = since.astimezone(dt.UTC).replace(tzinfo=None)
             domain.append(["OR", ("write_date", ">=", cut), ("template.write_date", ">=", cut)])
-        offset = 0
-        while True:
-            rows = self.client.call(
-                "product.product",
-                "search_read",
-                domain,
-                offset,
-                100,
-                [("id", "ASC")],
-                [
-                    "code",
-                    "rec_name",
-                    "active",
-                    "write_date",
-                    "create_date",
-                    "template.write_date",
-                    "template.list_price",
-                ],
-            )
-            for row in rows:
-                yield mapping.parse_item(row)
-            if len(rows) < 100:
-                return
-            offset += 100
+        fields = [
+            "code",
+            "rec_name",
+            "active",
+            "write_date",
+            "create_date",
+            "template.write_date",
+            "template.list_price",
+        ]
+        return (mapping.parse_item(row) for row in self._search_read_all("product.product", domain, fields))
 
     def stock(self, warehouse: str, items: Sequence[str] = ()) -> Iterable[StockRecord]:
         """On-hand quantity per product in the warehouse (S10): one call for all items."""
@@ -327,10 +311,15 @@ class TrytonConnector(ErpConnector):
         domain: list[Any] = [("state", "!=", "draft")]
         if since is not None:
             domain.append(("write_date", ">=", since.astimezone(dt.UTC).replace(tzinfo=None)))
-        offset = 0
-        while True:
-            rows = self.client.call("sale.sale", "search_read", domain, offset, 100, [("id", "ASC")], SALE_FIELDS)
-            yield from (mapping.parse_sale(r) for r in rows)
-            if len(rows) < 100:
-                return
-            offset += 100
+        return (mapping.parse_sale(row) for row in self._search_read_all("sale.sale", domain, SALE_FIELDS))
+
+    def _search_read_all(self, model: str, domain: list[Any], fields: list[str]) -> Iterator[dict[str, Any]]:
+        """Every matching row, PAGE_SIZE at a time, in id order (stable across pages)."""
+
+        def fetch(page: int) -> tuple[list[dict[str, Any]], bool]:
+            rows = self.client.call(
+                model, "search_read", domain, (page - 1) * PAGE_SIZE, PAGE_SIZE, [("id", "ASC")], fields
+            )
+            return rows, len(rows) == PAGE_SIZE
+
+        return iter_pages(fetch)

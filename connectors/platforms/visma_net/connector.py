@@ -62,10 +62,6 @@ class VismaNetConnector(ErpConnector):
         )
         self.use_inventory_id = bool(settings.parameters.get("use_inventory_id", False))
 
-    @property
-    def calls(self) -> int:
-        return self.client.calls
-
     def test(self) -> str:
         """Fetch a token and read one customer page."""
         rows = self.client.get("customer", {"pageNumber": 1, "pageSize": 1})

@@ -37,8 +37,8 @@ from connectors.models import Connection, Integration, TransferState  # noqa: E4
 from connectors.platforms.visma_net.emulator import VismaEmulator, seed_demo  # noqa: E402
 from connectors.records import AddressRecord, CustomerRecord, OrderLineRecord, OrderRecord  # noqa: E402
 from connectors.selectors import transfers_due  # noqa: E402
-from connectors.services import transfer_process  # noqa: E402
 from connectors.sync import order_mark_for_transfer, order_upsert  # noqa: E402
+from connectors.transfers import transfer_process  # noqa: E402
 
 
 def main(count: int) -> None:

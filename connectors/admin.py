@@ -10,7 +10,8 @@ from sync_portal.admin_utils import ReadOnlyAdminMixin, ReadOnlyInline
 
 from .admin_display import report_resend
 from .models import Connection, ExternalRef, Integration, SyncCursor, SyncRun, Transfer, TransferAttempt
-from .services import connection_sync_now, connection_test_enqueue, transfer_resend
+from .services import connection_sync_now, connection_test_enqueue
+from .transfers import transfer_resend
 
 
 class ConnectionForm(forms.ModelForm):

@@ -12,7 +12,8 @@ from rest_framework.response import Response
 from sync_portal.api import ID_REGEX, MAX_ID, requires
 
 from .models import Connection, SyncRun, Transfer, TransferAttempt, TransferKind, TransferState
-from .services import connection_sync_now, transfer_resend
+from .services import connection_sync_now
+from .transfers import transfer_resend
 
 
 class QueryFilters(serializers.Serializer):

@@ -44,11 +44,20 @@ class ConnectorError(Exception):
 
 
 class RetryableError(ConnectorError):
-    """Temporary failure before the remote system acted: timeout on connect, 429, 5xx."""
+    """Temporary failure: timeout on connect, 429, 5xx, an unexpected answer.
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs) -> None:
+    ``reached_remote`` is False only when the remote system surely did not act
+    on the request: it was never sent (connection refused, our own rate limit)
+    or it was refused unprocessed (429). Everything else counts as "may have
+    reached", so a create that failed this way is looked up before the next one.
+    """
+
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, reached_remote: bool = True, **kwargs
+    ) -> None:
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
+        self.reached_remote = reached_remote
 
 
 class AmbiguousError(ConnectorError):
@@ -60,7 +69,13 @@ class PermanentError(ConnectorError):
 
 
 class AuthError(PermanentError):
-    """Credentials were refused."""
+    """Credentials were refused: a state of the whole connection, not of one document.
+
+    ``connection_id`` is filled in by the engine when it knows which
+    connection's credentials were refused (see ``connectors.services``).
+    """
+
+    connection_id: int | None = None
 
 
 class NotFoundError(PermanentError):

@@ -127,11 +127,19 @@ class HttpClient:
         self.calls += 1
         try:
             response = self.session.request(
-                method, url, params=params, json=json, data=data, headers=all_headers, timeout=self.timeout
+                method,
+                url,
+                params=params,
+                json=json,
+                data=data,
+                headers=all_headers,
+                timeout=self.timeout,
+                # A redirected POST would be replayed as a GET: never follow one on a create.
+                allow_redirects=not creates,
             )
         except requests.ConnectTimeout as exc:
             self._log(method, url, "connect-timeout", started)
-            raise RetryableError(f"Could not connect to {self.base_url} (timeout).") from exc
+            raise RetryableError(f"Could not connect to {self.base_url} (timeout).", reached_remote=False) from exc
         except requests.ReadTimeout as exc:
             self._log(method, url, "read-timeout", started)
             if creates:
@@ -147,11 +155,34 @@ class HttpClient:
                     f"The connection to {self.base_url} broke after sending {method}.",
                     hint="The document may have been created; it is looked up before any new attempt.",
                 ) from exc
-            raise RetryableError(f"Could not reach {self.base_url}: {_short(exc)}") from exc
+            raise RetryableError(
+                f"Could not reach {self.base_url}: {_short(exc)}", reached_remote=not _never_sent(exc)
+            ) from exc
+        except requests.RequestException as exc:
+            # A body cut off mid-way, a malformed answer: the request went out.
+            self._log(method, url, type(exc).__name__, started)
+            if creates:
+                raise AmbiguousError(
+                    f"The answer from {self.base_url} to {method} could not be read: {_short(exc)}",
+                    hint="The document may have been created; it is looked up before any new attempt.",
+                ) from exc
+            raise RetryableError(f"The answer from {self.base_url} could not be read: {_short(exc)}") from exc
         self._log(method, url, response.status_code, started)
         self.on_response(response)
-        if response.status_code < 400:
+        if 200 <= response.status_code < 300:
             return response
+        if response.status_code < 400:
+            # A redirect or an informational answer is not a documented success: after
+            # a create we cannot tell whether anything was made, so it is looked up.
+            error_type = AmbiguousError if creates else RetryableError
+            raise error_type(
+                f"Unexpected answer {response.status_code} from {self.base_url} to {method}.",
+                hint="Check the connection's base URL; the document is looked up before any new attempt."
+                if creates
+                else "Check the connection's base URL.",
+                http_status=response.status_code,
+                response_excerpt=redact(response.text[:EXCERPT], self.secrets),
+            )
         raise self._error_for(response, creates=creates)
 
     def _error_for(self, response: requests.Response, *, creates: bool) -> Exception:
@@ -160,9 +191,11 @@ class HttpClient:
         excerpt = redact(response.text[:EXCERPT], self.secrets)
         kwargs = {"http_status": status, "response_excerpt": excerpt}
         if status == 429:
+            # 429 means refused unprocessed: a create that got it did not happen.
             return RetryableError(
                 f"Rate limited by the remote system: {message}",
                 retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                reached_remote=False,
                 **kwargs,
             )
         if status >= 500:

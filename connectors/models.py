@@ -22,11 +22,19 @@ class Role(models.TextChoices):
     ERP = "erp", _("ERP")
 
 
+class AuthState(models.TextChoices):
+    OK = "ok", _("Working")
+    NEEDS_CREDENTIALS = "needs_credentials", _("Needs credentials")
+
+
 class Connection(models.Model):
     """One external system — a web shop or an ERP — and how to reach it.
 
     ``credentials`` is encrypted at rest and never shown back: the admin and
-    the API only say whether it is set.
+    the API only say whether it is set. ``auth_state`` says whether the remote
+    system last accepted them: while it refuses them, the connection's
+    transfers wait instead of failing one by one, and resume by themselves
+    once a test succeeds.
     """
 
     name = models.CharField(max_length=100, unique=True)
@@ -38,6 +46,12 @@ class Connection(models.Model):
     enabled = models.BooleanField(default=True)
     sync_interval = models.PositiveIntegerField(default=5, help_text=_("Minutes between automatic sync cycles (R1)."))
     last_cycle_at = models.DateTimeField(null=True, blank=True, editable=False)
+    auth_state = models.CharField(
+        _("credentials"), max_length=20, choices=AuthState.choices, default=AuthState.OK, editable=False
+    )
+    auth_error = models.TextField(_("credentials error"), blank=True, editable=False)
+    auth_hint = models.TextField(blank=True, editable=False)
+    auth_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -229,6 +243,7 @@ class ErrorSource(models.TextChoices):
     NONE = "", _("None")
     VALIDATION = "validation", _("Error (fix a setting or mapping)")
     SYNC = "sync", _("Sync error (reported by the remote system)")
+    CREDENTIALS = "credentials", _("Waiting for the connection's credentials")
 
 
 S = TransferState
@@ -408,3 +423,38 @@ class RateWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.connection_id}@{self.second}: {self.count}"
+
+
+class ImportProblem(models.Model):
+    """A remote record that could not be imported, set aside where people see it.
+
+    One row per (connection, stream, key): the key is the record's id in the
+    remote system, or a hash of its raw data when it had none. Seen again with
+    the same fault, the row counts it; imported successfully later, it is
+    marked resolved. The pull goes on with the other records either way.
+    """
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="import_problems")
+    stream = models.CharField(max_length=30)
+    key = models.CharField(max_length=130)
+    external_id = models.CharField(_("id in the remote system"), max_length=120, blank=True)
+    label = models.CharField(max_length=200, blank=True)
+    error = models.TextField()
+    hint = models.TextField(blank=True)
+    excerpt = models.TextField(_("what arrived"), blank=True)
+    times_seen = models.PositiveIntegerField(default=1)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+        constraints = [models.UniqueConstraint(fields=["connection", "stream", "key"], name="uniq_import_problem")]
+        verbose_name = _("import problem")
+
+    def __str__(self) -> str:
+        return f"{self.connection}: {self.label or self.external_id or self.key}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None

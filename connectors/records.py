@@ -7,7 +7,7 @@ line. Money is Decimal, datetimes are aware, text is str.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 
@@ -91,6 +91,8 @@ class OrderRecord:
     shipping_vat_rate: Decimal = Decimal("0")
     grand_total: Decimal = Decimal("0")
     shop_code: str = ""  # the store / shop view the order came from (several shops on one ERP, S7)
+    # The raw payload, cut short: shown when the record is set aside. Not part of its identity.
+    raw: str = field(default="", repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,7 @@ class ProductRecord:
     active: bool = True
     weight: Decimal | None = None
     updated_at: dt.datetime | None = None
+    raw: str = field(default="", repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -194,4 +197,21 @@ class ErpOrderStatusRecord:
     number: str
     external_order_no: str
     status: str
+    updated_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class BadRecord:
+    """A remote record that could not be read into a record: set aside, never stored.
+
+    Yielded by a pull in place of the record, so one bad record never stops the
+    others. ``external_id`` is empty when even that could not be read;
+    ``excerpt`` is the raw payload, cut short, for the person who fixes it.
+    """
+
+    external_id: str
+    error: str
+    hint: str = ""
+    excerpt: str = ""
+    label: str = ""  # what a person calls it: "order 100000123"
     updated_at: dt.datetime | None = None

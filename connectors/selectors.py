@@ -8,16 +8,22 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from .models import Connection, Transfer, TransferState
+from .models import AuthState, Connection, Transfer, TransferState
 
 CLAIMABLE = (TransferState.PENDING, TransferState.RETRY_WAIT, TransferState.UNKNOWN)
 
 
 def transfers_due(*, now: dt.datetime | None = None, limit: int = 500) -> QuerySet[Transfer]:
-    """Transfers a worker may claim now, oldest due first, on enabled connections."""
+    """Transfers a worker may claim now, oldest due first, on enabled connections whose
+    credentials are not refused (those wait behind their connection)."""
     now = now or timezone.now()
     return (
-        Transfer.objects.filter(state__in=CLAIMABLE, next_attempt_at__lte=now, connection__enabled=True)
+        Transfer.objects.filter(
+            state__in=CLAIMABLE,
+            next_attempt_at__lte=now,
+            connection__enabled=True,
+            connection__auth_state=AuthState.OK,
+        )
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )

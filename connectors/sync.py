@@ -16,39 +16,39 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Callable, Iterable
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.models import ConflictStatus, Customer, CustomerConflict, Resolution
 from inventory.models import Product, ProductStatus, StockLevel, Warehouse
 from orders.models import Order, OrderAddress, OrderDiscount, OrderLine
 
-from . import registry
+from . import registry, validation
 from .base import Capability, ErpConnector, ShopConnector
-from .exceptions import ConnectorError, MappingError, PermanentError, Problem, RetryableError
+from .exceptions import AuthError, MappingError, PermanentError, Problem, RetryableError
 from .models import (
     AttemptOutcome,
+    AuthState,
     Connection,
     CustomerPolicy,
     ExternalRef,
     GuestPolicy,
     Integration,
     Role,
-    RunStatus,
-    SyncCursor,
     SyncRun,
     Transfer,
     TransferKind,
     TransferState,
 )
 from .pipeline import line_item_problem, remote_error_hint, sales_order_build, validate_order
+from .pulls import import_one, pull_stream, run_guarded
 from .records import (
     AddressRecord,
     CustomerRecord,
@@ -59,25 +59,22 @@ from .records import (
     ProductRecord,
     StockRecord,
 )
-from .services import (
+from .services import connector_for, enqueue, speaking_to
+from .transfers import (
     AttemptLog,
     ConflictPending,
-    connector_for,
-    enqueue,
+    LeaseLost,
     handles,
-    mark_may_be_sent,
+    remote_create,
     transfer_claim,
     transfer_ensure,
     transfer_fail,
     transfer_finish,
+    transfer_lookup,
     transfer_resend,
 )
 
 logger = logging.getLogger("connectors.engine")
-
-# Re-read this much before the cursor: shops stamp updated_at before the
-# row is visible to their API, so a strict "> cursor" would skip orders.
-CURSOR_BUFFER = dt.timedelta(minutes=10)
 
 
 def _ct(model) -> ContentType:
@@ -254,41 +251,6 @@ def order_mark_for_transfer(*, order: Order, integration: Integration) -> Transf
 # --- cycles ---------------------------------------------------------------------
 
 
-def pull_stream(
-    *,
-    connection: Connection,
-    stream: str,
-    pull: Callable[[dt.datetime | None], Iterable[Any]],
-    store: Callable[[Any], tuple[bool, bool]],
-    stamp: Callable[[Any], dt.datetime | None],
-) -> SyncRun:
-    """A re-runnable import of one stream: cursor minus a buffer, store each record
-    (``store`` returns (changed, queued)), move the cursor only when all went well."""
-    run = SyncRun.objects.create(connection=connection, kind=stream)
-    cursor, _ = SyncCursor.objects.get_or_create(connection=connection, stream=stream)
-    since = cursor.value - CURSOR_BUFFER if cursor.value else None
-    seen = changed = queued = 0
-    newest = cursor.value
-    try:
-        for record in pull(since):
-            seen += 1
-            was_changed, was_queued = store(record)
-            changed += was_changed
-            queued += was_queued
-            when = stamp(record)
-            if when is not None:
-                newest = max(newest, when) if newest else when
-    except ConnectorError as exc:
-        run.finish(status=RunStatus.FAILED, error=f"{exc.message} {exc.hint}".strip(), seen=seen, changed=changed)
-        return run
-    # Only now: a pull that failed halfway starts again from the old cursor.
-    if newest and newest != cursor.value:
-        cursor.value = newest
-        cursor.save(update_fields=["value", "updated_at"])
-    run.finish(status=RunStatus.OK, seen=seen, changed=changed, queued=queued)
-    return run
-
-
 def shop_pull_orders(*, connection: Connection) -> SyncRun:
     """Import orders changed since the cursor; queue the ones due for transfer (R1, S1)."""
     integration = Integration.objects.filter(shop=connection).select_related("erp").first()
@@ -305,6 +267,8 @@ def shop_pull_orders(*, connection: Connection) -> SyncRun:
         pull=shop.pull_orders,
         store=store,
         stamp=lambda r: r.updated_at or r.placed_at,
+        check=validation.check_order,
+        label=lambda r: _("order %(number)s") % {"number": r.number},
     )
 
 
@@ -338,48 +302,60 @@ def shop_pull_products(*, connection: Connection) -> SyncRun:
         pull=shop.pull_products,
         store=lambda r: (product_upsert(shop=connection, record=r), False),
         stamp=lambda r: r.updated_at,
+        check=validation.check_product,
+        label=lambda r: _("product %(sku)s") % {"sku": r.sku},
     )
 
 
 def erp_sync_stock(*, connection: Connection) -> SyncRun:
     """Read stock of every mirrored product of the shops this ERP serves; queue a push of
     the products whose quantity changed, and only those (R7, S10)."""
-    run = SyncRun.objects.create(connection=connection, kind="stock")
     erp: ErpConnector = connector_for(connection)  # type: ignore[assignment]
-    read = changed = 0
-    try:
+
+    def body(counts: Counter[str]) -> None:
         for integration in Integration.objects.filter(erp=connection, enabled=True).select_related("shop"):
-            warehouse, _ = Warehouse.objects.get_or_create(
-                code=integration.warehouse_code or "MAIN", defaults={"name": integration.warehouse_code or "Main"}
-            )
-            products = {
-                (p.reference or p.sku): p
-                for p in Product.objects.filter(shop=integration.shop, status=ProductStatus.ACTIVE, is_service=False)
-            }
-            levels = {
-                lv.product_id: lv
-                for lv in StockLevel.objects.filter(warehouse=warehouse, product__in=products.values())
-            }
-            for record in erp.stock(integration.warehouse_code, items=sorted(products)):
-                read += 1
-                product = products.get(record.sku)
-                if product is None:
-                    continue
-                level = levels.get(product.pk)
-                if level is not None and level.physical == record.quantity:
-                    continue
-                with transaction.atomic():
-                    StockLevel.objects.update_or_create(
-                        product=product, warehouse=warehouse, defaults={"physical": record.quantity}
-                    )
-                    transfer = transfer_ensure(connection=integration.shop, obj=product, kind=TransferKind.STOCK)
-                    enqueue("connectors.tasks.process_transfer", transfer.pk)
-                changed += 1
-    except ConnectorError as exc:
-        run.finish(status=RunStatus.FAILED, error=f"{exc.message} {exc.hint}".strip(), read=read, changed=changed)
-        return run
-    run.finish(status=RunStatus.OK, read=read, changed=changed)
-    return run
+            _stock_of_shop(erp=erp, connection=connection, integration=integration, counts=counts)
+
+    return run_guarded(connection=connection, kind="stock", body=body)
+
+
+def _stock_of_shop(
+    *, erp: ErpConnector, connection: Connection, integration: Integration, counts: Counter[str]
+) -> None:
+    code = integration.warehouse_code or "MAIN"
+    warehouse, _created = Warehouse.objects.get_or_create(code=code, defaults={"name": code})
+    products = {
+        (p.reference or p.sku): p
+        for p in Product.objects.filter(shop=integration.shop, status=ProductStatus.ACTIVE, is_service=False)
+    }
+    levels = {
+        lv.product_id: lv.physical
+        for lv in StockLevel.objects.filter(warehouse=warehouse, product__in=products.values())
+    }
+
+    def store(record: StockRecord) -> tuple[bool, bool]:
+        product = products.get(record.sku)
+        if product is None or levels.get(product.pk) == record.quantity:
+            return False, False
+        StockLevel.objects.update_or_create(
+            product=product, warehouse=warehouse, defaults={"physical": record.quantity}
+        )
+        transfer = transfer_ensure(connection=integration.shop, obj=product, kind=TransferKind.STOCK)
+        enqueue("connectors.tasks.process_transfer", transfer.pk)
+        return True, True
+
+    for record in erp.stock(integration.warehouse_code, items=sorted(products)):
+        counts["read"] += 1
+        import_one(
+            connection,
+            "stock",
+            record,
+            store=store,
+            check=validation.check_stock,
+            key=lambda r: r.sku,
+            label=lambda r: _("stock of %(sku)s") % {"sku": r.sku},
+            counts=counts,
+        )
 
 
 def erp_pull_prices(*, connection: Connection) -> SyncRun:
@@ -403,7 +379,13 @@ def erp_pull_prices(*, connection: Connection) -> SyncRun:
         return changed, changed
 
     return pull_stream(
-        connection=connection, stream="items", pull=erp.changed_items, store=store, stamp=lambda r: r.updated_at
+        connection=connection,
+        stream="items",
+        pull=erp.changed_items,
+        store=store,
+        stamp=lambda r: r.updated_at,
+        key=lambda r: r.number,
+        label=lambda r: _("item %(number)s") % {"number": r.number},
     )
 
 
@@ -435,12 +417,20 @@ def erp_pull_statuses(*, connection: Connection) -> SyncRun:
         pull=erp.order_statuses,
         store=store,
         stamp=lambda r: r.updated_at,
+        key=lambda r: r.number,
+        label=lambda r: _("ERP order %(number)s") % {"number": r.number},
     )
 
 
 def connection_cycle(*, connection: Connection) -> list[SyncRun]:
-    """One sync cycle of a connection: what its role and capabilities call for (R1, R7, S1, S2)."""
+    """One sync cycle of a connection: what its role and capabilities call for (R1, R7, S1, S2).
+
+    While the connection's credentials are refused, the cycle is only a test:
+    once it succeeds, the next cycle runs in full.
+    """
     Connection.objects.filter(pk=connection.pk).update(last_cycle_at=timezone.now())
+    if connection.auth_state == AuthState.NEEDS_CREDENTIALS:
+        return [connection_test(connection=connection)]
     capabilities = registry.get(connection.platform).capabilities
     runs: list[SyncRun] = []
     if connection.role == Role.SHOP:
@@ -459,15 +449,13 @@ def connection_cycle(*, connection: Connection) -> list[SyncRun]:
 
 
 def connection_test(*, connection: Connection) -> SyncRun:
-    """Make one authenticated call and record the outcome as a run of kind 'test'."""
-    run = SyncRun.objects.create(connection=connection, kind="test")
-    try:
-        description = connector_for(connection).test()
-    except ConnectorError as exc:
-        run.finish(status=RunStatus.FAILED, error=f"{exc.message} {exc.hint}".strip())
-    else:
-        run.finish(status=RunStatus.OK, message=description)
-    return run
+    """Make one authenticated call with fresh credentials and record the outcome as a run
+    of kind 'test'. Success clears a credentials refusal and resumes what waited on it."""
+
+    def body(counts: Counter[str]) -> None:
+        counts["message"] = connector_for(connection).test()  # type: ignore[assignment]
+
+    return run_guarded(connection=connection, kind="test", body=body)
 
 
 # --- the order pipeline -----------------------------------------------------------
@@ -623,13 +611,14 @@ def customer_create(*, customer: Customer, integration: Integration, erp: ErpCon
     """Create the customer in the ERP through its own transfer (S3, S7: customer first).
 
     The customer transfer is claimed like any other, so two orders of one new
-    customer on two workers create it once; an unknown outcome is looked up
-    by e-mail before a second create.
+    customer on two workers create it once; an unsettled earlier attempt is
+    looked up by e-mail before a second create. While the customer is not
+    created, the order waits (a retryable error for the order's transfer).
     """
     transfer = transfer_ensure(connection=integration.erp, obj=customer, kind=TransferKind.CUSTOMER)
     if transfer.state == TransferState.SENT and transfer.remote_id:
         return customer_bind(customer=customer, erp=integration.erp, number=transfer.remote_id)
-    if transfer.state in (TransferState.NEEDS_ATTENTION, TransferState.CONFLICT):
+    if transfer.state in (TransferState.NEEDS_ATTENTION, TransferState.CONFLICT, TransferState.RETRY_WAIT):
         transfer.move_to(TransferState.PENDING, next_attempt_at=timezone.now())
         transfer.save(update_fields=["state", "next_attempt_at", "updated_at"])
     claimed = transfer_claim(transfer_id=transfer.pk, now=max(timezone.now(), transfer.next_attempt_at))
@@ -639,25 +628,42 @@ def customer_create(*, customer: Customer, integration: Integration, erp: ErpCon
             hint="Retried automatically in a moment.",
         )
     log = AttemptLog()
-    number = ""
     try:
-        if claimed.needs_lookup:
-            same = [
-                c
-                for c in erp.search_customers(email=customer.email, name=customer.display_name, org_no="")
-                if c.email.lower() == customer.email.lower()
-            ]
-            number = same[0].number if len(same) == 1 else ""
-        outcome = AttemptOutcome.FOUND if number else AttemptOutcome.SENT
+        found = transfer_lookup(claimed, lookup=lambda: _customer_lookup(customer=customer, erp=erp))
+        outcome = AttemptOutcome.FOUND if found else AttemptOutcome.SENT
+        number = found
         if not number:
-            mark_may_be_sent(claimed)
-            number = erp.create_customer(_customer_record(customer))
-    except ConnectorError as exc:
-        transfer_fail(claimed, log, exc)
-        raise
+            with remote_create(claimed):
+                number = erp.create_customer(_customer_record(customer))
+    except LeaseLost as exc:
+        raise RetryableError(f"Customer {customer} is being created in the ERP by another worker.") from exc
+    except Exception as exc:
+        failed = transfer_fail(claimed, log, exc)
+        if isinstance(exc, AuthError):
+            raise
+        message = f"Customer {customer} could not be created in the ERP yet: {failed.last_error}"
+        if failed.state == TransferState.NEEDS_ATTENTION:
+            raise PermanentError(message, hint=failed.last_hint) from exc
+        raise RetryableError(message, hint=_("The order is sent once its customer exists.")) from exc
     customer_bind(customer=customer, erp=integration.erp, number=number)
     transfer_finish(claimed, log, state=TransferState.SENT, outcome=outcome, remote_id=number, needs_lookup=False)
     return CustomerChoice(number)
+
+
+def _customer_lookup(*, customer: Customer, erp: ErpConnector) -> str | None:
+    """The ERP customer an earlier, unsettled create made: the one with the buyer's e-mail."""
+    same = [
+        c
+        for c in erp.search_customers(email=customer.email, name=customer.display_name, org_no="")
+        if c.email.lower() == customer.email.lower()
+    ]
+    if len(same) > 1:
+        raise PermanentError(
+            f"{len(same)} ERP customers have the e-mail {customer.email}; an earlier attempt may have created "
+            "one of them.",
+            hint="Put the right ERP customer number on the customer card, then resend the order.",
+        )
+    return same[0].number if same else None
 
 
 def items_resolve(*, order: Order, integration: Integration, erp: ErpConnector) -> tuple[dict[int, str], list[Problem]]:
@@ -704,13 +710,13 @@ def order_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
     integration = order.shop.integration
     erp: ErpConnector = connector_for(transfer.connection)  # type: ignore[assignment]
 
-    if transfer.needs_lookup:
-        number = erp.find_sales_order(order.number, since=transfer.created_at)
-        if number:
-            order_bind(order=order, number=number)
-            return AttemptOutcome.FOUND, number
+    found = transfer_lookup(transfer, lookup=lambda: erp.find_sales_order(order.number, since=transfer.created_at))
+    if found:
+        order_bind(order=order, number=found)
+        return AttemptOutcome.FOUND, found
     if transfer.tries > 1:
-        order = order_refresh(order=order, shop=connector_for(order.shop))  # type: ignore[arg-type]
+        with speaking_to(order.shop):
+            order = order_refresh(order=order, shop=connector_for(order.shop))  # type: ignore[arg-type]
         order = order_load(order.pk)
 
     problems = validate_order(order, integration=integration)
@@ -731,9 +737,9 @@ def order_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
         raise MappingError(problems)
 
     log.request_excerpt = _excerpt(record)
-    mark_may_be_sent(transfer)
     try:
-        number = erp.create_sales_order(record)
+        with remote_create(transfer):
+            number = erp.create_sales_order(record)
     except PermanentError as exc:
         exc.hint = (
             remote_error_hint(exc.code, exc.subject, order=order, integration=integration, record=record) or exc.hint

@@ -7,8 +7,8 @@ from django_q.tasks import async_task
 
 from .models import Connection
 from .selectors import connections_due, transfers_due
-from .services import transfer_process, transfers_watchdog
 from .sync import connection_cycle, connection_test
+from .transfers import transfer_process, transfers_watchdog
 
 
 def tick() -> dict[str, int]:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from connectors.admin_display import TransferStateFilter, error_cell, report_resend, state_icon
 from connectors.models import ErrorSource, TransferKind, TransferState
 from connectors.selectors import with_transfer
-from connectors.services import transfer_resend
+from connectors.transfers import transfer_resend
 
 from .models import Order, OrderAddress, OrderDiscount, OrderLine
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from connectors.models import Transfer, TransferKind
-from connectors.services import transfer_process
 from connectors.sync import shop_pull_orders
+from connectors.transfers import transfer_process
 from orders.models import Order
 
 

@@ -59,6 +59,7 @@ class FakeErpState:
     orders: dict[str, StoredOrder] = field(default_factory=dict)
     calls: Counter = field(default_factory=Counter)
     faults: list[str] = field(default_factory=list)
+    lookup_faults: list[str] = field(default_factory=list)
     create_delay: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
     numbers: itertools.count = field(default_factory=lambda: itertools.count(5001))
@@ -173,7 +174,7 @@ class FakeErp(ErpConnector):
         if fault == "503":
             raise RetryableError("Server error 503: Service Unavailable", http_status=503)
         if fault == "429":
-            raise RetryableError("Rate limited", retry_after=120, http_status=429)
+            raise RetryableError("Rate limited", retry_after=120, http_status=429, reached_remote=False)
         if fault == "drop_before_store":
             raise AmbiguousError("The connection broke after sending POST.")
         if order.customer_no not in self.state.customers:
@@ -192,6 +193,12 @@ class FakeErp(ErpConnector):
 
     def find_sales_order(self, external_order_no: str, *, since=None) -> str | None:
         self.state.calls["find_sales_order"] += 1
+        with self.state.lock:
+            fault = self.state.lookup_faults.pop(0) if self.state.lookup_faults else None
+        if fault == "503":
+            raise RetryableError("Server error 503: Service Unavailable", http_status=503)
+        if fault == "429":
+            raise RetryableError("Rate limited", retry_after=1, http_status=429, reached_remote=False)
         found = self.state.orders_for(external_order_no)
         return found[0].number if found else None
 

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from connectors.emulation import Fault
-from connectors.models import Transfer, TransferState
+from connectors.models import AuthState, Transfer, TransferState
 from connectors.records import CustomerRecord, OrderLineRecord
 from connectors.sync import connection_test
 from orders.models import Order
@@ -142,17 +142,49 @@ def test_an_expired_token_is_renewed_on_401(visma_world):
     assert len(visma_world.visma.orders_with_ref(first.number) + visma_world.visma.orders_with_ref(second.number)) == 2
 
 
-def test_wrong_credentials_need_attention_with_a_hint_and_never_leak(visma_world):
-    erp = visma_world.erp
-    erp.credentials = {**erp.credentials, "client_secret": "wrong-secret-123"}
+def test_wrong_credentials_make_orders_wait_behind_the_connection_and_resume_once_fixed(visma_world):
+    erp, visma = visma_world.erp, visma_world.visma
+    good = dict(erp.credentials)
+    erp.credentials = {**good, "client_secret": "wrong-secret-123"}
     erp.save()
-    placed = visma_world.place()
+    first = visma_world.place()
     sync(visma_world)
-    transfer = order_transfer(placed.number)
-    assert transfer.state == TransferState.NEEDS_ATTENTION
-    assert "credentials" in transfer.last_hint
+    transfer = order_transfer(first.number)
+    assert (transfer.state, transfer.error_source, transfer.tries) == (TransferState.RETRY_WAIT, "credentials", 0)
+    assert "refused the credentials" in transfer.last_error and "Test connection" in transfer.last_hint
+    erp.refresh_from_db()
+    assert erp.auth_state == AuthState.NEEDS_CREDENTIALS and "invalid_client" in erp.auth_error
     attempt = transfer.attempts.get()
-    assert "wrong-secret-123" not in attempt.response_excerpt + attempt.error + transfer.last_error
+    assert "wrong-secret-123" not in attempt.response_excerpt + attempt.error + transfer.last_error + erp.auth_error
+
+    # More orders arrive: they wait too, without a call each to Visma.
+    later = [visma_world.place() for _ in range(3)]
+    token_calls = visma.calls["POST /connect/token"]
+    sync(visma_world)
+    assert visma.calls["POST /connect/token"] == token_calls
+    assert {order_transfer(p.number).state for p in later} == {TransferState.PENDING}
+
+    # Still wrong: the test says so and nothing resumes.
+    assert connection_test(connection=erp).status == "failed"
+    assert process_due() == []
+    # Corrected: the test succeeds and every waiting order goes through by itself.
+    erp.credentials = good
+    erp.save()
+    assert connection_test(connection=erp).status == "ok"
+    erp.refresh_from_db()
+    assert erp.auth_state == AuthState.OK
+    process_due()
+    assert {order_transfer(p.number).state for p in [first, *later]} == {TransferState.SENT}
+    assert all(len(visma.orders_with_ref(p.number)) == 1 for p in [first, *later])
+
+
+def test_a_wrong_secret_fails_the_test_even_while_a_token_for_the_right_one_is_cached(visma_world):
+    erp = visma_world.erp
+    assert connection_test(connection=erp).status == "ok"  # a token is now cached
+    erp.credentials = {**erp.credentials, "client_secret": "not-the-secret"}
+    erp.save()
+    run = connection_test(connection=erp)
+    assert run.status == "failed" and "refused the credentials" in run.error
 
 
 def test_inventory_id_switch_sends_the_older_field(visma_world):

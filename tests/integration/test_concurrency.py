@@ -9,8 +9,8 @@ from django.db import connection
 
 from connectors.models import Transfer, TransferState
 from connectors.selectors import transfers_due
-from connectors.services import transfer_process
 from connectors.sync import shop_pull_orders
+from connectors.transfers import transfer_process
 
 ORDERS = 12
 

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from connectors.exceptions import RetryableError
 from connectors.models import RunStatus, SyncCursor, Transfer
-from connectors.sync import CURSOR_BUFFER, shop_pull_orders
+from connectors.pulls import CURSOR_BUFFER
+from connectors.sync import shop_pull_orders
 from customers.models import Customer
 from orders.models import Order
 

@@ -11,8 +11,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from connectors.models import AttemptOutcome, Transfer, TransferKind, TransferState
-from connectors.services import transfer_claim, transfer_process, transfer_resend, transfers_watchdog
 from connectors.sync import shop_pull_orders
+from connectors.transfers import transfer_claim, transfer_process, transfer_resend, transfers_watchdog
 from orders.models import Order
 from tests.engine import order_transfer, process_due, sync
 
@@ -39,6 +39,83 @@ def test_create_that_times_out_after_the_erp_stored_it_ends_with_one_order_and_s
     assert Order.objects.get(number=placed.number).erp_order_no == transfer.remote_id
 
 
+@pytest.mark.parametrize("lookup_fault", ["503", "429"])
+def test_unknown_outcome_then_a_failed_lookup_keeps_the_lookup_and_the_next_attempt_finds_the_order(
+    world, lookup_fault
+):
+    placed = world.place()
+    world.erp_state.faults.append("timeout_after_store")
+    world.erp_state.lookup_faults.append(lookup_fault)
+    sync(world)
+    make_due(order_transfer(placed.number))
+    process_due()  # the lookup fails: nothing may be created
+    transfer = order_transfer(placed.number)
+    assert (transfer.state, transfer.needs_lookup) == (TransferState.RETRY_WAIT, True)
+    assert world.erp_state.calls["create_sales_order"] == 1
+    make_due(transfer)
+    process_due()  # the lookup finishes and finds the order
+    transfer.refresh_from_db()
+    assert transfer.state == TransferState.SENT
+    assert len(world.erp_state.orders_for(placed.number)) == 1
+    assert world.erp_state.calls["create_sales_order"] == 1
+    assert [a.outcome for a in transfer.attempts.all()] == [
+        AttemptOutcome.UNKNOWN,
+        AttemptOutcome.RETRY,
+        AttemptOutcome.FOUND,
+    ]
+
+
+@override_settings(TRANSFER_MAX_TRIES=1)
+def test_gave_up_after_an_unknown_outcome_then_resend_looks_first_and_creates_nothing_twice(world):
+    placed = world.place()
+    world.erp_state.faults.append("timeout_after_store")
+    sync(world)
+    transfer = order_transfer(placed.number)
+    assert (transfer.state, transfer.needs_lookup) == (TransferState.NEEDS_ATTENTION, True)
+    assert "Gave up after 1 tries" in transfer.last_hint
+    world.erp_state.lookup_faults.append("503")  # the resent attempt's lookup fails
+    transfer_resend(transfer_ids=[transfer.pk])
+    transfer.refresh_from_db()
+    assert transfer.needs_lookup  # a resend never forgets an unsettled outcome
+    process_due()
+    transfer.refresh_from_db()
+    assert (transfer.state, transfer.needs_lookup) == (TransferState.NEEDS_ATTENTION, True)
+    transfer_resend(transfer_ids=[transfer.pk])  # a person tries once more
+    process_due()
+    transfer.refresh_from_db()
+    assert transfer.state == TransferState.SENT
+    assert len(world.erp_state.orders_for(placed.number)) == 1
+    assert world.erp_state.calls["create_sales_order"] == 1
+
+
+def test_a_create_is_refused_while_an_earlier_outcome_is_unsettled(world):
+    from connectors.transfers import LookupRequired, remote_create
+
+    placed = world.place()
+    shop_pull_orders(connection=world.shop)
+    Transfer.objects.filter(pk=order_transfer(placed.number).pk).update(needs_lookup=True)
+    transfer = transfer_claim(transfer_id=order_transfer(placed.number).pk)
+    with pytest.raises(LookupRequired):
+        with remote_create(transfer):
+            raise AssertionError("the create must not run")
+
+
+def test_a_worker_whose_claim_was_taken_over_writes_nothing(world):
+    from connectors.transfers import AttemptLog, transfer_finish
+
+    placed = world.place()
+    shop_pull_orders(connection=world.shop)
+    stale = transfer_claim(transfer_id=order_transfer(placed.number).pk)
+    Transfer.objects.filter(pk=stale.pk).update(claimed_at=timezone.now() - dt.timedelta(hours=1))
+    stale.claimed_at = timezone.now() - dt.timedelta(hours=1)
+    assert transfers_watchdog() == 1  # judged stuck: unknown, to be looked up
+    process_due()  # a newer attempt looks up, finds nothing, creates
+    assert order_transfer(placed.number).state == TransferState.SENT
+    late = transfer_finish(stale, AttemptLog(), state=TransferState.RETRY_WAIT, outcome=AttemptOutcome.RETRY)
+    assert late.state == TransferState.SENT  # the late finisher did not overwrite
+    assert order_transfer(placed.number).attempts.last().error.startswith("(This attempt had been given up")
+
+
 def test_dropped_connection_before_the_erp_stored_it_creates_on_the_next_attempt(world):
     placed = world.place()
     world.erp_state.faults.append("drop_before_store")
@@ -59,8 +136,21 @@ def test_a_503_waits_with_backoff_and_then_succeeds(world):
     assert transfer.state == TransferState.RETRY_WAIT
     # First retry waits between half and the whole base backoff (jitter).
     assert before + dt.timedelta(seconds=14) <= transfer.next_attempt_at <= timezone.now() + dt.timedelta(seconds=31)
-    assert not transfer.needs_lookup  # nothing reached the ERP: no lookup needed
+    assert transfer.needs_lookup  # a 503 may come from a proxy after the ERP acted: look first
     assert process_due() == []  # not due yet
+    make_due(transfer)
+    process_due()
+    assert order_transfer(placed.number).state == TransferState.SENT
+    assert world.erp_state.calls["find_sales_order"] == 1
+    assert len(world.erp_state.orders_for(placed.number)) == 1
+
+
+def test_a_429_on_the_create_was_refused_unprocessed_so_the_retry_needs_no_lookup(world):
+    placed = world.place()
+    world.erp_state.faults.append("429")
+    sync(world)
+    transfer = order_transfer(placed.number)
+    assert (transfer.state, transfer.needs_lookup) == (TransferState.RETRY_WAIT, False)
     make_due(transfer)
     process_due()
     assert order_transfer(placed.number).state == TransferState.SENT

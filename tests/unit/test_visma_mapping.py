@@ -7,6 +7,8 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from connectors.platforms.visma_net import mapping
 from connectors.records import AddressRecord, CustomerRecord, SalesOrderLineRecord, SalesOrderRecord
 
@@ -93,9 +95,26 @@ def test_prices_keep_their_cents():
     assert line["unitPrice"] == {"value": 79.2}
 
 
-def test_new_order_number_comes_from_the_location_header():
-    assert mapping.number_from_location("https://api.finance.visma.net/v1/salesorder/000419") == "000419"
-    assert mapping.number_from_location(None) == ""
+@pytest.mark.parametrize(
+    ("location", "resource", "number"),
+    [
+        ("https://api.finance.visma.net/v1/salesorder/000419", "salesorder", "000419"),
+        ("https://api.finance.visma.net/v1/salesorder/SO/000419", "salesorder", "000419"),
+        ("/v1/salesorder/000419?x=1", "salesorder", "000419"),
+        ("https://api.finance.visma.net/v1/customer/20001", "customer", "20001"),
+        (None, "salesorder", ""),
+        ("", "salesorder", ""),
+        ("https://api.finance.visma.net/v1/salesorder/", "salesorder", ""),
+        ("https://api.finance.visma.net/v1/salesorder", "salesorder", ""),
+        ("https://api.finance.visma.net/v1/customer/20001", "salesorder", ""),
+        ("https://api.finance.visma.net/v1/customer/A/20001", "customer", ""),
+        ("https://api.finance.visma.net/v1/salesorder/%20", "salesorder", ""),
+        ("https://api.finance.visma.net/v1/salesorder/" + "9" * 40, "salesorder", ""),
+        ("https://login.example/error?salesorder", "salesorder", ""),
+    ],
+)
+def test_the_new_number_comes_only_from_a_location_naming_the_created_resource(location, resource, number):
+    assert mapping.number_from_location(location, resource) == number
 
 
 def test_customer_payload_for_a_private_person():

@@ -8,10 +8,13 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
 
+from django.utils.translation import gettext as _
+
+from connectors import parsing
 from connectors.base import Capability, ConnectionSettings, ShopConnector
 from connectors.exceptions import NotFoundError
 from connectors.http import iter_pages
-from connectors.records import OrderRecord, PriceRecord, ProductRecord, StockRecord
+from connectors.records import BadRecord, OrderRecord, PriceRecord, ProductRecord, StockRecord
 
 from . import mapping
 from .client import MagentoClient
@@ -86,10 +89,17 @@ class MagentoConnector(ShopConnector):
 
         return iter_pages(fetch)
 
-    def pull_orders(self, since: dt.datetime | None) -> Iterator[OrderRecord]:
+    def pull_orders(self, since: dt.datetime | None) -> Iterator[OrderRecord | BadRecord]:
+        """Orders updated since ``since``; one that cannot be read comes as a BadRecord."""
         customers: dict[str, dict[str, Any] | None] = {}
-        for order in self._search("orders", since):
-            yield self._order(order, customers)
+        return parsing.parse_each(
+            self._search("orders", since),
+            lambda order: self._order(order, customers),
+            ident=lambda raw: str(raw.get("entity_id") or ""),
+            label=lambda raw: f"order {raw.get('increment_id') or '?'}",
+            stamp=lambda raw: mapping.parse_time(raw.get("updated_at")),
+            hint=_("Correct the order in Magento; it is imported again by the next sync."),
+        )
 
     def fetch_order(self, external_id: str) -> OrderRecord:
         return self._order(self.client.get(f"orders/{int(external_id)}"), {})
@@ -104,6 +114,8 @@ class MagentoConnector(ShopConnector):
                     customers[key] = self.client.get(f"customers/{int(customer_id)}")
                 except NotFoundError:
                     customers[key] = None
+                except ValueError as exc:
+                    raise parsing.BadValue(f"customer_id is not a number: {customer_id!r}") from exc
             customer = customers[key]
         return mapping.parse_order(
             order,
@@ -113,9 +125,16 @@ class MagentoConnector(ShopConnector):
             store_code=self.store_code,
         )
 
-    def pull_products(self, since: dt.datetime | None) -> Iterator[ProductRecord]:
-        for product in self._search("products", since):
-            yield mapping.parse_product(product, sku_is_item_number=self.sku_is_item_number)
+    def pull_products(self, since: dt.datetime | None) -> Iterator[ProductRecord | BadRecord]:
+        """Products updated since ``since``; one that cannot be read comes as a BadRecord."""
+        return parsing.parse_each(
+            self._search("products", since),
+            lambda product: mapping.parse_product(product, sku_is_item_number=self.sku_is_item_number),
+            ident=lambda raw: str(raw.get("id") or ""),
+            label=lambda raw: f"product {raw.get('sku') or '?'}",
+            stamp=lambda raw: mapping.parse_time(raw.get("updated_at")),
+            hint=_("Correct the product in Magento; it is imported again by the next sync."),
+        )
 
     # --- pushes --------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from connectors import parsing
 from connectors.records import (
     AddressRecord,
     CustomerRecord,
@@ -27,19 +28,23 @@ from connectors.records import (
 MAGENTO_TIME = "%Y-%m-%d %H:%M:%S"
 
 
-def parse_time(value: str | None) -> dt.datetime | None:
-    """Magento stores UTC as 'YYYY-MM-DD HH:MM:SS'."""
-    if not value:
-        return None
-    return dt.datetime.strptime(value[:19], MAGENTO_TIME).replace(tzinfo=dt.UTC)
+def parse_time(value: Any, what: str = "updated_at", *, required: bool = False) -> dt.datetime | None:
+    """Magento stores UTC as 'YYYY-MM-DD HH:MM:SS' (ISO 8601 with a T is accepted too)."""
+    return parsing.timestamp(
+        value, what, formats=(MAGENTO_TIME, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"), required=required
+    )
 
 
 def format_time(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime(MAGENTO_TIME)
 
 
-def _dec(value: Any) -> Decimal:
-    return Decimal(str(value or 0))
+def _dec(value: Any, what: str = "number") -> Decimal:
+    return parsing.decimal(value, what)
+
+
+def _text(data: Mapping[str, Any], key: str, *, required: bool = False) -> str:
+    return parsing.text(data.get(key), key, required=required)
 
 
 def search_criteria(
@@ -58,20 +63,22 @@ def search_criteria(
     ]
 
 
-def parse_address(data: Mapping[str, Any] | None) -> AddressRecord | None:
+def parse_address(data: Any, what: str = "address") -> AddressRecord | None:
+    data = parsing.mapping(data, what)
     if not data:
         return None
     street = data.get("street") or []
+    lines = street if isinstance(street, list) else [street]
     return AddressRecord(
-        first_name=data.get("firstname", "") or "",
-        last_name=data.get("lastname", "") or "",
-        company=data.get("company", "") or "",
-        street=", ".join(street) if isinstance(street, list) else str(street),
-        postcode=data.get("postcode", "") or "",
-        city=data.get("city", "") or "",
-        country=data.get("country_id", "") or "",
-        email=data.get("email", "") or "",
-        phone=data.get("telephone", "") or "",
+        first_name=_text(data, "firstname"),
+        last_name=_text(data, "lastname"),
+        company=_text(data, "company"),
+        street=", ".join(parsing.text(part, "street") for part in lines if part),
+        postcode=_text(data, "postcode"),
+        city=_text(data, "city"),
+        country=_text(data, "country_id"),
+        email=_text(data, "email"),
+        phone=_text(data, "telephone"),
     )
 
 
@@ -86,52 +93,64 @@ def parse_customer(
     order: Mapping[str, Any], customer: Mapping[str, Any] | None, *, erp_number_attribute: str
 ) -> CustomerRecord:
     """The buyer: a registered customer (with the ERP number attribute, V3) or a guest."""
-    billing = parse_address(order.get("billing_address"))
+    billing = parse_address(order.get("billing_address"), "billing_address")
     is_guest = bool(order.get("customer_is_guest")) or not order.get("customer_id")
     company = billing.company if billing else ""
     return CustomerRecord(
-        external_id="" if is_guest else str(order.get("customer_id")),
+        external_id="" if is_guest else _text(order, "customer_id"),
         customer_type="C" if company else "P",
-        first_name=order.get("customer_firstname") or (billing.first_name if billing else ""),
-        last_name=order.get("customer_lastname") or (billing.last_name if billing else ""),
+        first_name=_text(order, "customer_firstname") or (billing.first_name if billing else ""),
+        last_name=_text(order, "customer_lastname") or (billing.last_name if billing else ""),
         company=company,
-        email=order.get("customer_email", "") or "",
+        email=_customer_email(order, customer, billing),
         phone=billing.phone if billing else "",
         erp_customer_no=_custom_attribute(customer, erp_number_attribute) if customer else "",
         is_guest=is_guest,
         billing=billing,
-        delivery=parse_address(_shipping_address(order)),
+        delivery=parse_address(_shipping_address(order), "shipping address"),
         updated_at=parse_time(customer.get("updated_at")) if customer else None,
     )
 
 
+def _customer_email(order: Mapping[str, Any], customer: Mapping[str, Any] | None, billing) -> str:
+    """Magento documents the buyer's e-mail on the order, the customer and the addresses."""
+    return (
+        _text(order, "customer_email")
+        or (parsing.text(customer.get("email"), "email") if customer else "")
+        or (billing.email if billing else "")
+    )
+
+
 def _shipping_assignment(order: Mapping[str, Any]) -> Mapping[str, Any]:
-    assignments = (order.get("extension_attributes") or {}).get("shipping_assignments") or []
-    return (assignments[0].get("shipping") or {}) if assignments else {}
+    extension = parsing.mapping(order.get("extension_attributes"), "extension_attributes")
+    assignments = parsing.array(extension.get("shipping_assignments"), "shipping_assignments")
+    first = parsing.mapping(assignments[0], "shipping_assignments[0]") if assignments else {}
+    return parsing.mapping(first.get("shipping"), "shipping")
 
 
 def _shipping_address(order: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return _shipping_assignment(order).get("address")
 
 
-def parse_lines(items: Iterable[Mapping[str, Any]], *, sku_is_item_number: bool) -> tuple[OrderLineRecord, ...]:
+def parse_lines(items: Any, *, sku_is_item_number: bool) -> tuple[OrderLineRecord, ...]:
     """Order items -> lines; a configurable parent and its child become one variant line."""
-    items = list(items)
+    items = [parsing.mapping(i, "items[]") for i in parsing.array(items, "items", required=True)]
     children = {i.get("parent_item_id"): i for i in items if i.get("parent_item_id")}
     lines = []
-    for item in items:
+    for position, item in enumerate(items, start=1):
         if item.get("parent_item_id"):
             continue  # folded into its parent
         child = children.get(item.get("item_id"))
-        sku = (child or item).get("sku", "")
+        where = f"items[{position}]."
+        sku = parsing.text((child or item).get("sku"), where + "sku")
         lines.append(
             OrderLineRecord(
                 sku=sku,
                 reference=sku if sku_is_item_number else "",
-                name=(child or item).get("name", "") or item.get("name", ""),
-                quantity=_dec(item.get("qty_ordered")),
-                unit_price_excl_vat=_dec(item.get("price")),
-                vat_rate=_dec(item.get("tax_percent")),
+                name=parsing.text((child or item).get("name"), where + "name") or _text(item, "name"),
+                quantity=_dec(item.get("qty_ordered"), where + "qty_ordered"),
+                unit_price_excl_vat=_dec(item.get("price"), where + "price"),
+                vat_rate=_dec(item.get("tax_percent"), where + "tax_percent"),
                 is_service=item.get("product_type") == "virtual",
             )
         )
@@ -140,11 +159,12 @@ def parse_lines(items: Iterable[Mapping[str, Any]], *, sku_is_item_number: bool)
 
 def parse_discounts(order: Mapping[str, Any]) -> tuple[DiscountRecord, ...]:
     """A coupon: percentage when the items carry a discount_percent, otherwise a fixed amount (S8)."""
-    amount = abs(_dec(order.get("discount_amount")))
+    amount = abs(_dec(order.get("discount_amount"), "discount_amount"))
     if not amount:
         return ()
-    code = order.get("coupon_code") or order.get("discount_description") or "discount"
-    percents = {_dec(i.get("discount_percent")) for i in order.get("items", []) if not i.get("parent_item_id")}
+    code = _text(order, "coupon_code") or _text(order, "discount_description") or "discount"
+    items = [parsing.mapping(i, "items[]") for i in parsing.array(order.get("items"), "items")]
+    percents = {_dec(i.get("discount_percent"), "discount_percent") for i in items if not i.get("parent_item_id")}
     percents.discard(Decimal("0"))
     if len(percents) == 1:
         return (DiscountRecord(code=code, kind="percent", value=percents.pop()),)
@@ -160,48 +180,55 @@ def parse_order(
     store_code: str = "",
 ) -> OrderRecord:
     """One Magento order as an OrderRecord (S7, R4)."""
+    order = parsing.mapping(order, "order")
     shipping = _shipping_assignment(order)
-    shipping_amount = _dec(order.get("shipping_amount"))
-    shipping_tax = _dec(order.get("shipping_tax_amount"))
+    shipping_amount = _dec(order.get("shipping_amount"), "shipping_amount")
+    shipping_tax = _dec(order.get("shipping_tax_amount"), "shipping_tax_amount")
     rate = (shipping_tax / shipping_amount * 100).quantize(Decimal("1")) if shipping_amount else Decimal("0")
-    payment = order.get("payment") or {}
-    additional = payment.get("additional_information") or []
+    payment = parsing.mapping(order.get("payment"), "payment")
+    additional = parsing.array(payment.get("additional_information"), "payment.additional_information")
+    extension = parsing.mapping(order.get("extension_attributes"), "extension_attributes")
     return OrderRecord(
-        external_id=str(order["entity_id"]),
-        number=str(order.get("increment_id", "")),
-        status=order.get("status", ""),
-        placed_at=parse_time(order.get("created_at")) or dt.datetime.now(dt.UTC),
+        external_id=_text(order, "entity_id", required=True),
+        number=_text(order, "increment_id", required=True),
+        status=_text(order, "status"),
+        placed_at=parse_time(order.get("created_at"), "created_at", required=True),  # type: ignore[arg-type]
         updated_at=parse_time(order.get("updated_at")),
         customer=parse_customer(order, customer, erp_number_attribute=erp_number_attribute),
-        lines=parse_lines(order.get("items", []), sku_is_item_number=sku_is_item_number),
-        currency=order.get("order_currency_code", "") or "",
-        payment_method=payment.get("method", "") or "",
-        shipping_method=shipping.get("method", "") or "",
-        payment_reference=payment.get("last_trans_id") or (additional[0] if additional else "") or "",
-        customer_comment=order.get("customer_note", "") or "",
-        customer_reference=(order.get("extension_attributes") or {}).get("customer_reference", "") or "",
-        email=order.get("customer_email", "") or "",
-        billing=parse_address(order.get("billing_address")),
-        delivery=parse_address(_shipping_address(order)),
+        lines=parse_lines(order.get("items"), sku_is_item_number=sku_is_item_number),
+        currency=_text(order, "order_currency_code", required=True),
+        payment_method=_text(payment, "method"),
+        shipping_method=_text(shipping, "method"),
+        payment_reference=_text(payment, "last_trans_id")
+        or (parsing.text(additional[0], "additional_information") if additional else ""),
+        customer_comment=_text(order, "customer_note"),
+        customer_reference=_text(extension, "customer_reference"),
+        email=_customer_email(order, customer, None),
+        billing=parse_address(order.get("billing_address"), "billing_address"),
+        delivery=parse_address(_shipping_address(order), "shipping address"),
         discounts=parse_discounts(order),
         shipping_excl_vat=shipping_amount,
         shipping_vat_rate=rate,
-        grand_total=_dec(order.get("grand_total")),
+        grand_total=_dec(order.get("grand_total"), "grand_total"),
         shop_code=store_code,
+        raw=parsing.excerpt(order),
     )
 
 
 def parse_product(product: Mapping[str, Any], *, sku_is_item_number: bool) -> ProductRecord:
+    product = parsing.mapping(product, "product")
+    sku = _text(product, "sku", required=True)
     return ProductRecord(
-        external_id=str(product.get("id", "")),
-        sku=product.get("sku", ""),
-        name=product.get("name", ""),
-        price_excl_vat=_dec(product.get("price")),
-        reference=product.get("sku", "") if sku_is_item_number else "",
+        external_id=_text(product, "id", required=True),
+        sku=sku,
+        name=_text(product, "name"),
+        price_excl_vat=_dec(product.get("price"), "price"),
+        reference=sku if sku_is_item_number else "",
         is_service=product.get("type_id") == "virtual",
-        active=product.get("status", 1) == 1,
-        weight=_dec(product.get("weight")) if product.get("weight") is not None else None,
+        active=product.get("status", 1) in (1, "1"),
+        weight=_dec(product.get("weight"), "weight") if product.get("weight") not in (None, "") else None,
         updated_at=parse_time(product.get("updated_at")),
+        raw=parsing.excerpt(product),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 import time
 from typing import Any
@@ -22,12 +24,47 @@ SCOPE = (
 )
 
 # Tokens are shared by every client in the process until shortly before expiry:
-# Visma Connect counts token requests too.
-_tokens: dict[tuple[str, str, str], tuple[str, float]] = {}
+# Visma Connect counts token requests too. The key covers every credential, so a
+# changed (or wrong) secret never reuses a token issued for the old one.
+_tokens: dict[tuple[str, str], tuple[str, float]] = {}
 _tokens_lock = threading.Lock()
 # The last X-RateLimit-Remaining / reset time seen per (API, tenant): every client
 # in the process stops calling when the window is used up.
 _windows: dict[tuple[str, str], tuple[int, float | None]] = {}
+
+
+TOKEN_HINT = (
+    "Visma Connect refused the client id, secret or tenant id: correct them on the connection "
+    "(Integrator), then 'Test connection'."
+)
+
+
+def parse_token(text: str) -> tuple[str, float]:
+    """(access token, seconds valid) from a Visma Connect token answer.
+
+    A 200 that is not the documented JSON (an HTML login or maintenance page, a
+    body without ``access_token``) is a temporary failure with a hint, not a bug.
+    """
+    try:
+        body = json.loads(text)
+    except ValueError:
+        body = None
+    token = body.get("access_token") if isinstance(body, dict) else None
+    if not isinstance(token, str) or not token.strip():
+        raise RetryableError(
+            "Visma Connect answered without an access token: " + (text[:200].strip() or "(empty body)"),
+            hint="Check the connection's token URL (it should end in /connect/token); retried automatically.",
+        )
+    try:
+        expires_in = float(body.get("expires_in", 3600))
+    except (TypeError, ValueError):
+        expires_in = 3600.0
+    # A nonsense lifetime must neither loop on renewals nor keep a token for ever.
+    return token.strip(), min(max(expires_in, 120.0), 86_400.0)
+
+
+class TokenRefused(AuthError):
+    """Visma Connect refused to issue a token: renewing it again will not help."""
 
 
 class VismaClient(HttpClient):
@@ -53,8 +90,9 @@ class VismaClient(HttpClient):
     # --- auth -----------------------------------------------------------------
 
     @property
-    def _token_key(self) -> tuple[str, str, str]:
-        return (self.token_url, self.client_id, self.tenant_id)
+    def _token_key(self) -> tuple[str, str]:
+        secret = "\x00".join((self.client_id, self.client_secret, self.tenant_id))
+        return (self.token_url, hashlib.sha256(secret.encode()).hexdigest())
 
     def token(self, *, renew: bool = False) -> str:
         """A cached access token, fetched when missing, expiring or ``renew``."""
@@ -62,24 +100,35 @@ class VismaClient(HttpClient):
             cached = _tokens.get(self._token_key)
             if cached and not renew and cached[1] > time.time() + 60:
                 return cached[0]
-        response = self.request(
-            "POST",
-            self.token_url,
-            data={
-                "grant_type": "client_credentials",
-                "client_id": self.client_id,
-                "client_secret": self.client_secret,
-                "tenant_id": self.tenant_id,
-                "scope": SCOPE,
-            },
-            authenticate=False,
-            retry_auth=False,
-        )
-        body = response.json()
-        token = body["access_token"]
+        try:
+            response = self.request(
+                "POST",
+                self.token_url,
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": self.client_id,
+                    "client_secret": self.client_secret,
+                    "tenant_id": self.tenant_id,
+                    "scope": SCOPE,
+                },
+                authenticate=False,
+                retry_auth=False,
+                # Asking for a token twice creates nothing that matters.
+                idempotent=True,
+            )
+        except PermanentError as exc:
+            # Any 4xx from the token endpoint (invalid_client, unknown tenant_id,
+            # unauthorized_client, invalid_scope …) is about the credentials.
+            raise TokenRefused(
+                f"Visma Connect refused the credentials: {exc.message}",
+                hint=TOKEN_HINT,
+                http_status=exc.http_status,
+                response_excerpt=exc.response_excerpt,
+            ) from exc
+        token, expires_in = parse_token(response.text)
         self.secrets.append(token)
         with _tokens_lock:
-            _tokens[self._token_key] = (token, time.time() + float(body.get("expires_in", 3600)))
+            _tokens[self._token_key] = (token, time.time() + expires_in)
         return token
 
     def auth_headers(self) -> dict[str, str]:
@@ -89,13 +138,10 @@ class VismaClient(HttpClient):
         self._respect_rate_limit()
         try:
             return super().request(method, path, **kwargs)
+        except TokenRefused:
+            raise
         except AuthError as exc:
             if not retry_auth or exc.http_status != 401 or not kwargs.get("authenticate", True):
-                if path == self.token_url:
-                    exc.hint = (
-                        "Visma Connect refused the client id / secret / tenant id: check the connection's "
-                        "credentials (Integrator), then 'Test connection'."
-                    )
                 raise
             # An expired or revoked token: renew once. A 401 means nothing was processed.
             self.token(renew=True)

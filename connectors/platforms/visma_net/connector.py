@@ -7,8 +7,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
 
+import requests
+
 from connectors.base import Capability, ConnectionSettings, ErpConnector
-from connectors.exceptions import NotFoundError
+from connectors.exceptions import AmbiguousError, NotFoundError
 from connectors.http import iter_pages
 from connectors.records import (
     CustomerRecord,
@@ -63,7 +65,8 @@ class VismaNetConnector(ErpConnector):
         self.use_inventory_id = bool(settings.parameters.get("use_inventory_id", False))
 
     def test(self) -> str:
-        """Fetch a token and read one customer page."""
+        """Fetch a fresh token (never a cached one) and read one customer page."""
+        self.client.token(renew=True)
         rows = self.client.get("customer", {"pageNumber": 1, "pageSize": 1})
         return f"Visma.net reachable; token accepted ({len(rows)} customer(s) on the first page)."
 
@@ -154,12 +157,19 @@ class VismaNetConnector(ErpConnector):
 
         return iter_pages(fetch)
 
-    def _number_from(self, response, what: str) -> str:
-        number = mapping.number_from_location(response.headers.get("Location"))
+    def _number_from(self, response: requests.Response, resource: str) -> str:
+        """The created document's number, only from the documented success answer:
+        201 Created with a Location naming it. Anything else may or may not have
+        created it, so the engine looks it up instead of trusting or repeating it."""
+        location = response.headers.get("Location")
+        number = mapping.number_from_location(location, resource) if response.status_code == 201 else ""
         if not number:
-            # Created (2xx) but we cannot tell its number: treat as created-unknown so
-            # the engine looks it up instead of creating a second one.
-            from connectors.exceptions import AmbiguousError
-
-            raise AmbiguousError(f"Visma.net created the {what} but sent no Location header.")
+            raise AmbiguousError(
+                f"Visma.net answered {response.status_code} with Location {location or '(none)'} to a new "
+                f"{resource}, not 201 Created naming the new {resource}: "
+                f"{response.text[:300] or '(empty body)'}",
+                hint="Whether it was created is unknown; it is looked up before any new attempt.",
+                http_status=response.status_code,
+                response_excerpt=response.text[:2000],
+            )
         return number

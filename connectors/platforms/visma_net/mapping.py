@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from decimal import Decimal
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from connectors.records import (
     CustomerRecord,
@@ -137,11 +138,28 @@ def customer_payload(customer: CustomerRecord) -> dict[str, Any]:
     return body
 
 
-def number_from_location(location: str | None) -> str:
-    """The new document's number: the last path segment of the Location header."""
+# Visma numbers (order no., customer no.) are short codes: letters, digits, a few separators.
+NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,29}")
+
+
+def number_from_location(location: str | None, resource: str) -> str:
+    """The new document's number from a Location header, or '' when it names none.
+
+    Visma answers a create with ``201 Created`` and ``Location: …/v1/<resource>/<number>``
+    (for sales orders also ``…/salesorder/<orderType>/<number>``). A Location that
+    ends at the collection, points at another resource or carries no valid number
+    names nothing.
+    """
     if not location:
         return ""
-    return location.rstrip("/").rsplit("/", 1)[-1]
+    segments = [unquote(p) for p in urlsplit(location).path.split("/")]
+    if resource not in segments[:-1] or not segments[-1]:
+        return ""
+    after = segments[segments.index(resource) + 1 :]
+    if len(after) > 2 or (len(after) == 2 and resource != "salesorder"):
+        return ""
+    number = after[-1]
+    return number if NUMBER.fullmatch(number) and number != resource else ""
 
 
 def parse_customer(dto: dict[str, Any]) -> ErpCustomerRecord:

@@ -14,6 +14,7 @@ platform's API and connectors never call them.
 from __future__ import annotations
 
 import json
+import random
 import re
 import socket
 import threading
@@ -31,10 +32,13 @@ class Fault:
     """One injected fault, applied to the next ``times`` matching requests.
 
     kind: ``latency`` (wait ``delay`` then answer normally), ``error`` (answer
-    ``status`` without acting), ``rate_limit`` (429 with Retry-After ``delay``),
+    ``status`` without acting), ``error_after_store`` (act, then answer
+    ``status``), ``rate_limit`` (429 with Retry-After ``delay``),
     ``timeout_after_store`` (act, then hold the answer ``delay`` seconds),
     ``drop`` (close without acting or answering), ``drop_after_store`` (act,
-    then close without answering).
+    then close without answering), ``reply`` (answer ``status`` with
+    ``reply_body`` and ``reply_headers`` without acting: a crafted answer, e.g.
+    an HTML page from a proxy), ``reply_after_store`` (act, then answer so).
     """
 
     kind: str
@@ -44,6 +48,44 @@ class Fault:
     times: int = 1
     delay: float = 0.0
     status: int = 500
+    reply_body: Any = None
+    reply_headers: dict[str, str] | None = None
+
+
+@dataclass
+class RandomFaults:
+    """Faults drawn per request from a seeded random source (fault soaks).
+
+    ``rates`` maps a fault kind to its probability per matching request; the
+    kinds are those of ``Fault``. Only requests whose method is in ``methods``
+    and whose path matches ``path`` draw. The seed is printed by the test, so a
+    failing run can be repeated in spirit (the order of requests across worker
+    processes is not repeatable).
+    """
+
+    seed: int
+    rates: dict[str, float]
+    methods: tuple[str, ...] = ("GET", "POST", "PUT")
+    path: str = ""
+    delay: float = 2.0  # how long a timeout fault holds the answer (beyond the client's read timeout)
+    retry_after: float = 1.0
+    statuses: tuple[int, ...] = (500, 502, 503, 504)
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
+        self.drawn: Counter[str] = Counter()
+
+    def draw(self, request: Request) -> Fault | None:
+        if request.method not in self.methods or not re.search(self.path, request.path):
+            return None
+        roll = self.rng.random()
+        for kind, rate in self.rates.items():
+            if roll < rate:
+                self.drawn[kind] += 1
+                status = self.rng.choice(self.statuses)
+                return Fault(kind, method=request.method, delay=self.delay, status=status)
+            roll -= rate
+        return None
 
 
 class Reply:
@@ -105,6 +147,7 @@ class Emulator:
         self.lock = threading.RLock()
         self.calls: Counter[str] = Counter()
         self.faults: list[Fault] = []
+        self.random_faults: RandomFaults | None = None
         # The last requests (method, path, parsed JSON body): tests read what was really sent.
         self.requests: deque[tuple[str, str, Any]] = deque(maxlen=200)
         self._routes: list[Route] = [
@@ -158,6 +201,10 @@ class Emulator:
 
     def _take_fault(self, request: Request) -> Fault | None:
         with self.lock:
+            if self.random_faults is not None:
+                drawn = self.random_faults.draw(request)
+                if drawn is not None:
+                    return drawn
             for fault in self.faults:
                 if (
                     fault.method == request.method
@@ -190,9 +237,11 @@ class Emulator:
             elif fault.kind == "error":
                 return Reply(fault.status, {"message": f"Injected server error {fault.status}"})
             elif fault.kind == "rate_limit":
-                return Reply(429, {"message": "Too many requests"}, {"Retry-After": str(int(fault.delay))})
+                return Reply(429, {"message": "Too many requests"}, {"Retry-After": str(max(1, round(fault.delay)))})
             elif fault.kind == "drop":
                 return None
+            elif fault.kind == "reply":
+                return Reply(fault.status, fault.reply_body, dict(fault.reply_headers or {}))
         try:
             reply = self.before(request) or self._route(request)
         except HttpError as exc:
@@ -202,6 +251,10 @@ class Emulator:
                 time.sleep(fault.delay)
             elif fault.kind == "drop_after_store":
                 return None
+            elif fault.kind == "error_after_store":
+                return Reply(fault.status, {"message": f"Injected server error {fault.status}"})
+            elif fault.kind == "reply_after_store":
+                return Reply(fault.status, fault.reply_body, dict(fault.reply_headers or {}))
         self.after(request, reply)
         return reply
 

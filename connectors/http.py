@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
+from html import unescape
 from typing import Any, TypeVar
 
 import requests
@@ -96,8 +98,40 @@ class HttpClient:
         return {}
 
     def error_message(self, response: requests.Response) -> str:
-        """The remote system's own error text; platforms override to read their envelope."""
-        return response.text[:EXCERPT] or response.reason or f"HTTP {response.status_code}"
+        """The remote system's own error text; platforms override to read their envelope.
+
+        An HTML page (a proxy's or a login page) is reduced to its words.
+        """
+        text = response.text[:EXCERPT]
+        if "html" in response.headers.get("Content-Type", "").lower() or text.lstrip()[:1] == "<":
+            text = html_text(text)
+        return text or response.reason or f"HTTP {response.status_code}"
+
+    def json_of(self, response: requests.Response, *, creates: bool = False) -> Any:
+        """The JSON body of a successful answer.
+
+        A success that is not JSON (a maintenance or login page behind a proxy)
+        is a temporary failure with a hint; after a create, an ambiguous one.
+        """
+        try:
+            return response.json()
+        except ValueError:
+            pass
+        words = html_text(response.text[:EXCERPT]) or "(empty body)"
+        message = f"{self.base_url} answered {response.status_code} with something that is not JSON: {words[:300]}"
+        if creates:
+            raise AmbiguousError(
+                message,
+                hint="The document may have been created; it is looked up before any new attempt.",
+                http_status=response.status_code,
+                response_excerpt=redact(response.text[:EXCERPT], self.secrets),
+            )
+        raise RetryableError(
+            message,
+            hint="Check the connection's base URL; retried automatically.",
+            http_status=response.status_code,
+            response_excerpt=redact(response.text[:EXCERPT], self.secrets),
+        )
 
     def on_response(self, response: requests.Response) -> None:
         """Hook for platforms to read rate-limit headers and the like."""
@@ -218,13 +252,24 @@ class HttpClient:
                 **kwargs,
             )
         if status == 404:
-            return NotFoundError(message, **kwargs)
+            return NotFoundError(
+                message,
+                hint="The remote system has no such address or record: check the connection's base URL.",
+                **kwargs,
+            )
         return PermanentError(message, **kwargs)
 
     def _log(self, method: str, url: str, status: int | str, started: float) -> None:
         logger.info(
             "%s %s -> %s in %dms", method, redact(url, self.secrets), status, (time.monotonic() - started) * 1000
         )
+
+
+def html_text(text: str) -> str:
+    """The words of an HTML page: tags, scripts and styles removed, spaces collapsed."""
+    text = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", " ", text)
+    text = re.sub(r"(?s)<[^>]*>", " ", text)
+    return " ".join(unescape(text).split())
 
 
 def _never_sent(exc: requests.ConnectionError) -> bool:

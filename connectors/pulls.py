@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,6 +37,9 @@ logger = logging.getLogger("connectors.engine")
 # Re-read this much before the cursor: shops stamp updated_at before the
 # row is visible to their API, so a strict "> cursor" would skip orders.
 CURSOR_BUFFER = dt.timedelta(minutes=10)
+
+# What became of one record.
+STORED, SET_ASIDE, FAILED = "stored", "set_aside", "failed"
 
 
 def run_guarded(*, connection: Connection, kind: str, body: Callable[[Counter[str]], None]) -> SyncRun:
@@ -93,10 +97,12 @@ def pull_stream(
         for record in pull(since):
             counts["seen"] += 1
             when = record.updated_at if isinstance(record, BadRecord) else stamp(record)
-            ok = import_one(connection, stream, record, store=store, check=check, key=key, label=label, counts=counts)
-            if ok and not isinstance(record, BadRecord) and key(record)[:120] in open_problems:
+            outcome = import_one(
+                connection, stream, record, store=store, check=check, key=key, label=label, counts=counts
+            )
+            if outcome == STORED and key(record)[:120] in open_problems:
                 import_problem_resolve(connection=connection, stream=stream, external_id=key(record))
-            if not ok:
+            if outcome == FAILED:
                 # A fault a retry may fix: the next pull reads this record again.
                 hold = when if hold is None or (when and when < hold) else hold
             if when is not None:
@@ -120,12 +126,12 @@ def import_one(
     key: Callable[[Any], str],
     label: Callable[[Any], str],
     counts: Counter[str],
-) -> bool:
-    """Store or set aside one record; False when it failed for a reason a retry may fix."""
+) -> str:
+    """Store one record or set it aside; return STORED, SET_ASIDE, or FAILED (a retry may fix it)."""
     if isinstance(record, BadRecord):
         import_problem_record(connection=connection, stream=stream, bad=record)
         counts["problems"] += 1
-        return True
+        return SET_ASIDE
     try:
         if check is not None:
             check(record)
@@ -137,7 +143,7 @@ def import_one(
         )
         import_problem_record(connection=connection, stream=stream, bad=bad)
         counts["problems"] += 1
-        return True
+        return SET_ASIDE
     except ConnectorError:
         raise  # a call the store made failed: the pull as a whole fails and starts again
     except Exception as exc:
@@ -151,10 +157,10 @@ def import_one(
         )
         import_problem_record(connection=connection, stream=stream, bad=bad)
         counts["problems"] += 1
-        return False
+        return FAILED
     counts["changed"] += bool(changed)
     counts["queued"] += bool(queued)
-    return True
+    return STORED
 
 
 def _repr(record: object) -> str:
@@ -203,3 +209,17 @@ def import_problem_resolve(*, connection: Connection, stream: str, external_id: 
     return ImportProblem.objects.filter(
         connection=connection, stream=stream, key=external_id[:120], resolved_at__isnull=True
     ).update(resolved_at=timezone.now())
+
+
+def runs_watchdog(*, now: dt.datetime | None = None) -> int:
+    """Close runs left 'running' by a worker that was killed; return how many.
+
+    A run longer than a task may live (the queue's timeout) cannot still be going.
+    """
+    now = now or timezone.now()
+    limit = now - dt.timedelta(seconds=settings.Q_CLUSTER["timeout"] + 60)
+    return SyncRun.objects.filter(status=RunStatus.RUNNING, started_at__lt=limit).update(
+        status=RunStatus.FAILED,
+        finished_at=now,
+        error=_("The worker stopped before this run finished; the next cycle reads the same records again."),
+    )

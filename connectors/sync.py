@@ -38,6 +38,7 @@ from .models import (
     AuthState,
     Connection,
     CustomerPolicy,
+    ErrorSource,
     ExternalRef,
     GuestPolicy,
     Integration,
@@ -47,6 +48,7 @@ from .models import (
     TransferKind,
     TransferState,
 )
+from .parsing import BadValue
 from .pipeline import line_item_problem, remote_error_hint, sales_order_build, validate_order
 from .pulls import import_one, pull_stream, run_guarded
 from .records import (
@@ -59,18 +61,16 @@ from .records import (
     ProductRecord,
     StockRecord,
 )
+from .selectors import CLAIMABLE
 from .services import connector_for, enqueue, speaking_to
 from .transfers import (
     AttemptLog,
     ConflictPending,
-    LeaseLost,
     handles,
     remote_create,
-    transfer_claim,
     transfer_ensure,
-    transfer_fail,
-    transfer_finish,
     transfer_lookup,
+    transfer_process,
     transfer_resend,
 )
 
@@ -198,8 +198,17 @@ def order_upsert(*, shop: Connection, record: OrderRecord) -> UpsertResult:
         }
         if order is None:
             # The shop's order number is unique per shop: an order imported
-            # before its binding existed is the same order.
+            # before its binding existed is the same order, unless another
+            # shop record is bound to it (a number used twice).
             order = Order.objects.filter(shop=shop, number=record.number).first()
+            other = order and ExternalRef.objects.filter(connection=shop, content_type=_ct(Order), object_id=order.pk)
+            other = other.first() if other else None
+            if other is not None and other.external_id != record.external_id:
+                raise BadValue(
+                    _("Order number %(number)s is already used by another order of this shop (id %(other)s).")
+                    % {"number": record.number, "other": other.external_id},
+                    hint=_("Give the order its own number in the shop; it is imported by the next sync."),
+                )
         if order is None:
             order = Order.objects.create(**header)
         else:
@@ -608,46 +617,57 @@ def _customer_record(customer: Customer) -> CustomerRecord:
 
 
 def customer_create(*, customer: Customer, integration: Integration, erp: ErpConnector) -> CustomerChoice:
-    """Create the customer in the ERP through its own transfer (S3, S7: customer first).
+    """Create the customer in the ERP through its own transfer, now (S3, S7: customer first).
 
-    The customer transfer is claimed like any other, so two orders of one new
-    customer on two workers create it once; an unsettled earlier attempt is
-    looked up by e-mail before a second create. While the customer is not
-    created, the order waits (a retryable error for the order's transfer).
+    The customer transfer goes through the same machinery as any other (claim,
+    lookup of an unsettled earlier attempt, create, bind), so two orders of one
+    new buyer on two workers create it once. While it is not created, the
+    order waits: its error says why.
     """
     transfer = transfer_ensure(connection=integration.erp, obj=customer, kind=TransferKind.CUSTOMER)
     if transfer.state == TransferState.SENT and transfer.remote_id:
         return customer_bind(customer=customer, erp=integration.erp, number=transfer.remote_id)
-    if transfer.state in (TransferState.NEEDS_ATTENTION, TransferState.CONFLICT, TransferState.RETRY_WAIT):
-        transfer.move_to(TransferState.PENDING, next_attempt_at=timezone.now())
-        transfer.save(update_fields=["state", "next_attempt_at", "updated_at"])
-    claimed = transfer_claim(transfer_id=transfer.pk, now=max(timezone.now(), transfer.next_attempt_at))
-    if claimed is None:
+    if transfer.state in (TransferState.NEEDS_ATTENTION, TransferState.CONFLICT):
+        # The order was resent: its customer is tried again with it.
+        transfer.move_to(TransferState.PENDING)
+        transfer.save(update_fields=["state", "updated_at"])
+    Transfer.objects.filter(pk=transfer.pk, state__in=CLAIMABLE).update(next_attempt_at=timezone.now())
+    if transfer_process(transfer_id=transfer.pk) is None:
         raise RetryableError(
-            f"Customer {customer} is being created in the ERP by another worker.",
-            hint="Retried automatically in a moment.",
+            _("Customer %(customer)s is being created in the ERP by another worker.") % {"customer": customer},
+            hint=_("Retried automatically in a moment."),
         )
-    log = AttemptLog()
-    try:
-        found = transfer_lookup(claimed, lookup=lambda: _customer_lookup(customer=customer, erp=erp))
-        outcome = AttemptOutcome.FOUND if found else AttemptOutcome.SENT
-        number = found
-        if not number:
-            with remote_create(claimed):
-                number = erp.create_customer(_customer_record(customer))
-    except LeaseLost as exc:
-        raise RetryableError(f"Customer {customer} is being created in the ERP by another worker.") from exc
-    except Exception as exc:
-        failed = transfer_fail(claimed, log, exc)
-        if isinstance(exc, AuthError):
-            raise
-        message = f"Customer {customer} could not be created in the ERP yet: {failed.last_error}"
-        if failed.state == TransferState.NEEDS_ATTENTION:
-            raise PermanentError(message, hint=failed.last_hint) from exc
-        raise RetryableError(message, hint=_("The order is sent once its customer exists.")) from exc
-    customer_bind(customer=customer, erp=integration.erp, number=number)
-    transfer_finish(claimed, log, state=TransferState.SENT, outcome=outcome, remote_id=number, needs_lookup=False)
-    return CustomerChoice(number)
+    transfer.refresh_from_db()
+    if transfer.state == TransferState.SENT:
+        return CustomerChoice(transfer.remote_id)
+    message = _("Customer %(customer)s could not be created in the ERP yet: %(error)s") % {
+        "customer": customer,
+        "error": transfer.last_error,
+    }
+    if transfer.error_source == ErrorSource.CREDENTIALS:
+        raise AuthError(transfer.last_error, hint=transfer.last_hint)
+    if transfer.state == TransferState.NEEDS_ATTENTION:
+        raise PermanentError(message, hint=transfer.last_hint)
+    raise RetryableError(message, hint=_("The order is sent once its customer exists in the ERP."))
+
+
+@handles(TransferKind.CUSTOMER)
+def customer_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
+    """Create one customer in the ERP, exactly once (S3, C1-C3)."""
+    customer = Customer.objects.get(pk=transfer.object_id)
+    if bound := _erp_binding(customer, transfer.connection):
+        return AttemptOutcome.FOUND, bound
+    erp: ErpConnector = connector_for(transfer.connection)  # type: ignore[assignment]
+    number = transfer_lookup(transfer, lookup=lambda: _customer_lookup(customer=customer, erp=erp))
+    outcome = AttemptOutcome.FOUND
+    if not number:
+        record = _customer_record(customer)
+        log.request_excerpt = f"name={record.company or customer.full_name} email={record.email}"
+        with remote_create(transfer):
+            number = erp.create_customer(record)
+        outcome = AttemptOutcome.SENT
+    customer_bind(customer=customer, erp=transfer.connection, number=number)
+    return outcome, number
 
 
 def _customer_lookup(*, customer: Customer, erp: ErpConnector) -> str | None:

@@ -6,14 +6,16 @@ from django.conf import settings
 from django_q.tasks import async_task
 
 from .models import Connection
+from .pulls import runs_watchdog
 from .selectors import connections_due, transfers_due
 from .sync import connection_cycle, connection_test
 from .transfers import transfer_process, transfers_watchdog
 
 
 def tick() -> dict[str, int]:
-    """Every minute: watchdog, then enqueue due connection cycles and due transfers (P3, R1)."""
+    """Every minute: watchdogs, then enqueue due connection cycles and due transfers (P3, R1)."""
     stuck = transfers_watchdog()
+    runs_watchdog()
     cycles = connections_due()
     for connection in cycles:
         async_task("connectors.tasks.run_cycle", connection.pk, q_options={"group": "cycles"})

@@ -148,6 +148,10 @@ def order_problems(record: OrderRecord) -> list[str]:
         where = _("line %(n)d: ") % {"n": position}
         problems += _texts(line, LINE_TEXT, where)
         problems += _number(line.quantity, what=where + "quantity", below=_digits(OrderLine, "quantity"))
+        if line.quantity <= 0:
+            problems.append(
+                _("%(where)squantity must be more than zero: %(value)s") % {"where": where, "value": line.quantity}
+            )
         problems += _number(
             line.unit_price_excl_vat, what=where + "price", below=_digits(OrderLine, "unit_price_excl_vat")
         )

@@ -16,6 +16,8 @@ env = environ.Env(
     FIELD_ENCRYPTION_KEYS=(list, []),
     TRANSFER_MAX_TRIES=(int, 8),
     TRANSFER_SENDING_TIMEOUT=(int, 600),
+    TRANSFER_BACKOFF_BASE=(float, 30.0),
+    TRANSFER_BACKOFF_CAP=(float, 3600.0),
     Q_WORKERS=(int, 2),
 )
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
@@ -126,8 +128,8 @@ FIELD_ENCRYPTION_KEYS = env("FIELD_ENCRYPTION_KEYS")
 
 # --- Transfers (DESIGN.md "Transfers") ---
 TRANSFER_MAX_TRIES = env("TRANSFER_MAX_TRIES")
-TRANSFER_BACKOFF_BASE = 30  # seconds before the first retry
-TRANSFER_BACKOFF_CAP = 3600  # never wait more than an hour between tries
+TRANSFER_BACKOFF_BASE = env("TRANSFER_BACKOFF_BASE")  # seconds before the first retry
+TRANSFER_BACKOFF_CAP = env("TRANSFER_BACKOFF_CAP")  # never wait more than an hour between tries
 # A transfer left in "sending" longer than this is treated as "outcome unknown".
 TRANSFER_SENDING_TIMEOUT = env("TRANSFER_SENDING_TIMEOUT")
 TRANSFER_TICK_BATCH = 500  # transfers enqueued per tick at most

@@ -2,56 +2,19 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
-from django.db import connection
 
 from connectors.models import Transfer, TransferKind, TransferState
 from connectors.services import connection_sync_now
 from orders.models import Order
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def database_url() -> str:
-    s = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{s['NAME']}"
-    return f"postgres://{s['USER']}:{s.get('PASSWORD') or ''}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
+from tests.processes import QCluster, wait_for
 
 
 @pytest.fixture
 def qcluster():
-    env = {**os.environ, "DATABASE_URL": database_url(), "Q_WORKERS": "2", "LOG_LEVEL": "WARNING"}
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    yield process
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-
-
-def wait_for(predicate, *, seconds: float = 60.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.25)
-    return False
+    cluster = QCluster(workers=2).start()
+    yield cluster.process
+    cluster.stop(timeout=20)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -24,8 +24,10 @@ def render_message(message: str, parameters: Any) -> str:
 class MagentoClient(HttpClient):
     """``base_url`` is the store's REST root, e.g. https://shop.example/rest/default/V1/."""
 
-    def __init__(self, base_url: str, *, token: str, limiter: RateLimiter | None = None) -> None:
-        super().__init__(base_url, limiter=limiter, secrets=[token])
+    def __init__(
+        self, base_url: str, *, token: str, limiter: RateLimiter | None = None, read_timeout: float = 30.0
+    ) -> None:
+        super().__init__(base_url, limiter=limiter, secrets=[token], read_timeout=read_timeout)
         self.token = token
 
     def auth_headers(self) -> dict[str, str]:
@@ -41,10 +43,10 @@ class MagentoClient(HttpClient):
         return super().error_message(response)
 
     def get(self, path: str, params: Any = None) -> Any:
-        return self.request("GET", path, params=params).json()
+        return self.json_of(self.request("GET", path, params=params))
 
     def post(self, path: str, body: Any) -> Any:
-        return self.request("POST", path, json=body).json()
+        return self.json_of(self.request("POST", path, json=body), creates=True)
 
     def put(self, path: str, body: Any) -> Any:
-        return self.request("PUT", path, json=body).json()
+        return self.json_of(self.request("PUT", path, json=body))

@@ -29,7 +29,7 @@ class MagentoConnector(ShopConnector):
     Parameters: ``page_size`` (≤ 300), ``stock_api`` ("legacy" stockItems or "msi"
     source-items), ``source_code`` (MSI), ``erp_number_attribute`` (customer
     attribute holding the ERP customer number, V3), ``sku_is_item_number`` (the
-    SKU is the ERP item number, V2). Credentials: ``token``.
+    SKU is the ERP item number, V2), ``read_timeout`` (seconds). Credentials: ``token``.
     """
 
     key = "magento"
@@ -48,7 +48,10 @@ class MagentoConnector(ShopConnector):
         super().__init__(settings)
         params = settings.parameters
         self.client = MagentoClient(
-            settings.base_url, token=str(settings.credentials.get("token", "")), limiter=settings.limiter
+            settings.base_url,
+            token=str(settings.credentials.get("token", "")),
+            limiter=settings.limiter,
+            read_timeout=float(params.get("read_timeout", 30)),
         )
         self.page_size = min(int(params.get("page_size", 100)), MAX_PAGE_SIZE)
         self.stock_api = params.get("stock_api", "legacy")

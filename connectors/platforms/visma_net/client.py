@@ -197,7 +197,7 @@ class VismaClient(HttpClient):
     # --- endpoints ----------------------------------------------------------------
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        return self.request("GET", path, params=params).json()
+        return self.json_of(self.request("GET", path, params=params))
 
     def post(self, path: str, body: dict[str, Any]) -> requests.Response:
         return self.request("POST", path, json=body)

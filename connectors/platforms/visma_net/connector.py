@@ -10,7 +10,7 @@ from urllib.parse import quote
 import requests
 
 from connectors.base import Capability, ConnectionSettings, ErpConnector
-from connectors.exceptions import AmbiguousError, NotFoundError
+from connectors.exceptions import AmbiguousError, NotFoundError, RetryableError
 from connectors.http import iter_pages
 from connectors.records import (
     CustomerRecord,
@@ -149,6 +149,13 @@ class VismaNetConnector(ErpConnector):
     def _pages(self, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
         def fetch(page: int) -> tuple[list[dict[str, Any]], bool]:
             rows = self.client.get(path, {**params, "pageNumber": page, "pageSize": PAGE_SIZE})
+            if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+                # Never read as "nothing found": a lookup that gets this must not allow a create.
+                raise RetryableError(
+                    f"Visma.net answered the {path} list with something that is not a list of records: "
+                    f"{str(rows)[:200]}",
+                    hint="Temporary or a proxy in the way; retried automatically.",
+                )
             # A too-large pageSize is capped silently at maxPageSize: a short page is the last.
             size = PAGE_SIZE
             if rows and isinstance(rows[0].get("metadata"), dict):

@@ -4,12 +4,26 @@ import json
 
 from django import forms
 from django.contrib import admin
+from django.db.models import Count, Q
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from sync_portal.admin_utils import ReadOnlyAdminMixin, ReadOnlyInline
 
 from .admin_display import report_resend
-from .models import Connection, ExternalRef, Integration, SyncCursor, SyncRun, Transfer, TransferAttempt
+from .models import (
+    AuthState,
+    Connection,
+    ExternalRef,
+    ImportProblem,
+    Integration,
+    SyncCursor,
+    SyncRun,
+    Transfer,
+    TransferAttempt,
+)
 from .services import connection_sync_now, connection_test_enqueue
 from .transfers import transfer_resend
 
@@ -68,10 +82,43 @@ class ConnectionAdmin(admin.ModelAdmin):
         "sync_interval",
         "last_cycle_at",
         "credentials_set",
+        "credentials_state",
+        "import_problems",
     ]
-    list_filter = ["role", "platform", "enabled"]
+    list_filter = ["role", "platform", "enabled", "auth_state"]
     search_fields = ["name", "platform", "base_url"]
-    readonly_fields = ["credentials_set", "last_cycle_at"]
+    readonly_fields = ["credentials_set", "credentials_state", "auth_hint", "auth_checked_at", "last_cycle_at"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if form.cleaned_data.get("new_credentials") is not None:
+            # New credentials are tried at once: when they work, whatever waited on them resumes.
+            connection_test_enqueue(connection_id=obj.pk)
+            self.message_user(request, _("The new credentials are being tested; see the runs below."))
+
+    def get_queryset(self, request):
+        open_problems = Count("import_problems", filter=Q(import_problems__resolved_at__isnull=True))
+        return super().get_queryset(request).annotate(open_problems=open_problems)
+
+    @admin.display(description=_("Credentials accepted"), ordering="auth_state")
+    def credentials_state(self, obj: Connection) -> str:
+        if obj.auth_state == AuthState.OK:
+            return format_html('<img src="{}" alt="OK">', static("admin/img/icon-yes.svg"))
+        return format_html(
+            '<img src="{}" alt=""> <strong>{}</strong><br>{}',
+            static("admin/img/icon-no.svg"),
+            obj.get_auth_state_display(),
+            obj.auth_error,
+        )
+
+    @admin.display(description=_("Import problems"), ordering="open_problems")
+    def import_problems(self, obj: Connection) -> str:
+        count = getattr(obj, "open_problems", 0)
+        if not count:
+            return "0"
+        url = reverse("admin:connectors_importproblem_changelist")
+        return format_html('<a href="{}?connection__id__exact={}&open=yes">{}</a>', url, obj.pk, count)
+
     inlines = [SyncRunInline]
     actions = ["sync_now", "test_connection"]
 
@@ -152,6 +199,57 @@ class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["connection", "kind", "status", "started_at", "finished_at", "stats", "error"]
     list_filter = ["status", "kind", "connection"]
     list_select_related = ["connection"]
+
+
+class OpenFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "open"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Open")), ("no", _("Resolved"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(resolved_at__isnull=True)
+        if self.value() == "no":
+            return queryset.filter(resolved_at__isnull=False)
+        return queryset
+
+
+@admin.register(ImportProblem)
+class ImportProblemAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Records a pull set aside: what arrived, why it could not be imported, what to do."""
+
+    list_display = ["label_or_id", "connection", "stream", "error", "hint", "times_seen", "last_seen_at", "is_open"]
+    list_filter = [OpenFilter, "connection", "stream"]
+    search_fields = ["external_id", "label", "error"]
+    list_select_related = ["connection"]
+    fields = [
+        "connection",
+        "stream",
+        "external_id",
+        "label",
+        "error",
+        "hint",
+        "raw",
+        "times_seen",
+        "first_seen_at",
+        "last_seen_at",
+        "resolved_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("Record"), ordering="label")
+    def label_or_id(self, obj: ImportProblem) -> str:
+        return obj.label or obj.external_id or _("(no id)")
+
+    @admin.display(description=_("Open"), boolean=True, ordering="resolved_at")
+    def is_open(self, obj: ImportProblem) -> bool:
+        return obj.is_open
+
+    @admin.display(description=_("What arrived"))
+    def raw(self, obj: ImportProblem) -> str:
+        return format_html("<pre style='white-space: pre-wrap'>{}</pre>", obj.excerpt)
 
 
 @admin.register(SyncCursor)

@@ -39,8 +39,12 @@ def state_icon(obj, *, resend_url: str | None) -> str:
 
 
 def error_cell(obj, *, source: str) -> str:
-    """A symbol that opens the message and the hint in place (no page change needed)."""
-    if obj.transfer_source != source or not obj.transfer_error:
+    """A symbol that opens the message and the hint in place (no page change needed).
+
+    The sync-errors column also shows a wait for a connection's credentials.
+    """
+    sources = {source, ErrorSource.CREDENTIALS} if source == ErrorSource.SYNC else {source}
+    if obj.transfer_source not in sources or not obj.transfer_error:
         return ""
     symbol = "⚠" if source == ErrorSource.VALIDATION else "✖"
     parts = [(obj.transfer_error,)]

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from sync_portal.api import ID_REGEX, MAX_ID, requires
 
-from .models import Connection, SyncRun, Transfer, TransferAttempt, TransferKind, TransferState
+from .models import Connection, ImportProblem, SyncRun, Transfer, TransferAttempt, TransferKind, TransferState
 from .services import connection_sync_now
 from .transfers import transfer_resend
 
@@ -165,8 +165,15 @@ class ConnectionHealthSerializer(serializers.ModelSerializer):
             "last_run_at",
             "last_run_error",
             "last_error",
+            "auth_state",
+            "auth_error",
+            "auth_hint",
+            "auth_checked_at",
+            "open_import_problems",
             "transfers",
         ]
+
+    open_import_problems = serializers.IntegerField(read_only=True)
 
     def get_transfers(self, obj: Connection) -> dict[str, int]:
         return {state: getattr(obj, f"n_{state}") for state in TransferState.values}
@@ -192,6 +199,12 @@ class ConnectionViewSet(viewsets.ReadOnlyModelViewSet):
             last_run_at=Subquery(runs.values("started_at")[:1]),
             last_run_error=Subquery(runs.values("error")[:1]),
             last_error=Subquery(failed.values("last_error")[:1]),
+            open_import_problems=Subquery(
+                ImportProblem.objects.filter(connection=OuterRef("pk"), resolved_at__isnull=True)
+                .values("connection")
+                .annotate(n=Count("pk"))
+                .values("n")[:1]
+            ),
             **counts,
         )
 
@@ -202,3 +215,49 @@ class ConnectionViewSet(viewsets.ReadOnlyModelViewSet):
         connection = self.get_object()
         connection_sync_now(connection_id=connection.pk)
         return Response({"queued": [connection.pk]}, status=status.HTTP_202_ACCEPTED)
+
+
+class ImportProblemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ImportProblem
+        fields = [
+            "id",
+            "connection",
+            "stream",
+            "external_id",
+            "label",
+            "error",
+            "hint",
+            "excerpt",
+            "times_seen",
+            "first_seen_at",
+            "last_seen_at",
+            "resolved_at",
+        ]
+
+
+class ProblemFilters(serializers.Serializer):
+    connection = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    open = serializers.BooleanField(required=False)
+
+
+@extend_schema(parameters=[OpenApiParameter("connection", int), OpenApiParameter("open", bool)])
+class ImportProblemViewSet(viewsets.ReadOnlyModelViewSet):
+    """Records a pull set aside: the error, the hint and what arrived; newest first."""
+
+    lookup_value_regex = ID_REGEX
+    serializer_class = ImportProblemSerializer
+    queryset = ImportProblem.objects.order_by("-last_seen_at", "-pk")
+
+    def get_queryset(self):
+        validated = ProblemFilters(
+            data={k: v for k, v in self.request.query_params.items() if k in ("connection", "open")}
+        )
+        validated.is_valid(raise_exception=True)
+        params = validated.validated_data
+        queryset = super().get_queryset()
+        if "connection" in params:
+            queryset = queryset.filter(connection_id=params["connection"])
+        if "open" in params:
+            queryset = queryset.filter(resolved_at__isnull=params["open"])
+        return queryset

@@ -46,6 +46,9 @@ class Connection(models.Model):
     enabled = models.BooleanField(default=True)
     sync_interval = models.PositiveIntegerField(default=5, help_text=_("Minutes between automatic sync cycles (R1)."))
     last_cycle_at = models.DateTimeField(null=True, blank=True, editable=False)
+    cycle_lease_until = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text=_("A cycle is running until then (one at a time).")
+    )
     auth_state = models.CharField(
         _("credentials"), max_length=20, choices=AuthState.choices, default=AuthState.OK, editable=False
     )
@@ -203,11 +206,21 @@ class ExternalRef(models.Model):
     fingerprint = models.CharField(
         max_length=64, blank=True, help_text=_("Hash of the remote data last imported: skip it when unchanged.")
     )
+    shared = models.BooleanField(
+        default=False,
+        help_text=_("Several local objects may point at this remote one: shop customers merged with one ERP customer."),
+    )
     bound_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["connection", "content_type", "external_id"], name="uniq_ref_external_id"),
+            # An imported remote object is one local object; a shared binding (many shop
+            # customers -> one ERP customer) is the one exception.
+            models.UniqueConstraint(
+                fields=["connection", "content_type", "external_id"],
+                condition=models.Q(shared=False),
+                name="uniq_ref_external_id",
+            ),
             models.UniqueConstraint(fields=["connection", "content_type", "object_id"], name="uniq_ref_local_object"),
         ]
         verbose_name = _("external reference")

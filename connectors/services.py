@@ -3,13 +3,15 @@ state of a connection's credentials. The transfer life cycle is ``connectors.tra
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from . import registry
@@ -77,6 +79,27 @@ def enqueue(func: str, *args: object) -> None:
     from django_q.tasks import async_task
 
     transaction.on_commit(lambda: async_task(func, *args))
+
+
+def connection_cycle_claim(*, connection_id: int) -> bool:
+    """Take the connection's cycle lease; False when another cycle holds it.
+
+    One conditional UPDATE, like a transfer claim. The lease lasts as long as
+    a task may run, so a worker killed mid-cycle does not block the next one
+    for longer than that.
+    """
+    now = timezone.now()
+    until = now + dt.timedelta(seconds=settings.Q_CLUSTER["timeout"])
+    return bool(
+        Connection.objects.filter(pk=connection_id)
+        .filter(Q(cycle_lease_until__isnull=True) | Q(cycle_lease_until__lt=now))
+        .update(cycle_lease_until=until, last_cycle_at=now)
+    )
+
+
+def connection_cycle_release(*, connection_id: int) -> None:
+    """Give the cycle lease back once the cycle ended."""
+    Connection.objects.filter(pk=connection_id).update(cycle_lease_until=None)
 
 
 def connection_sync_now(*, connection_id: int) -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -62,7 +62,13 @@ from .records import (
     StockRecord,
 )
 from .selectors import CLAIMABLE
-from .services import connector_for, enqueue, speaking_to
+from .services import (
+    connection_cycle_claim,
+    connection_cycle_release,
+    connector_for,
+    enqueue,
+    speaking_to,
+)
 from .transfers import (
     AttemptLog,
     ConflictPending,
@@ -148,8 +154,21 @@ def customer_upsert(*, shop: Connection, record: CustomerRecord) -> Customer:
             last_name=record.last_name,
         ).first()
     if customer is None:
-        customer = Customer.objects.create(**fields)
-    else:
+        try:
+            with transaction.atomic():
+                customer = Customer.objects.create(**fields)
+        except IntegrityError:
+            if not record.is_guest:
+                raise
+            # Another worker imported the same guest a moment ago: that is this customer.
+            customer = Customer.objects.get(
+                shop=shop,
+                is_guest=True,
+                email__iexact=record.email,
+                first_name=record.first_name,
+                last_name=record.last_name,
+            )
+    if any(getattr(customer, name) != value for name, value in fields.items()):
         for name, value in fields.items():
             setattr(customer, name, value)
         customer.save()
@@ -434,27 +453,33 @@ def erp_pull_statuses(*, connection: Connection) -> SyncRun:
 def connection_cycle(*, connection: Connection) -> list[SyncRun]:
     """One sync cycle of a connection: what its role and capabilities call for (R1, R7, S1, S2).
 
-    While the connection's credentials are refused, the cycle is only a test:
-    once it succeeds, the next cycle runs in full.
+    One cycle per connection at a time: a cycle asked for while one runs is
+    skipped (the running one reads the same records). While the connection's
+    credentials are refused, the cycle is only a test: once it succeeds, the
+    next cycle runs in full.
     """
-    Connection.objects.filter(pk=connection.pk).update(last_cycle_at=timezone.now())
-    if connection.auth_state == AuthState.NEEDS_CREDENTIALS:
-        return [connection_test(connection=connection)]
-    capabilities = registry.get(connection.platform).capabilities
-    runs: list[SyncRun] = []
-    if connection.role == Role.SHOP:
-        if Capability.PULL_PRODUCTS in capabilities:
-            runs.append(shop_pull_products(connection=connection))
-        if Capability.PULL_ORDERS in capabilities:
-            runs.append(shop_pull_orders(connection=connection))
-    else:
-        if Capability.STOCK in capabilities:
-            runs.append(erp_sync_stock(connection=connection))
-        if Capability.CHANGED_ITEMS in capabilities:
-            runs.append(erp_pull_prices(connection=connection))
-        if Capability.ORDER_STATUSES in capabilities:
-            runs.append(erp_pull_statuses(connection=connection))
-    return runs
+    if not connection_cycle_claim(connection_id=connection.pk):
+        return []
+    try:
+        if connection.auth_state == AuthState.NEEDS_CREDENTIALS:
+            return [connection_test(connection=connection)]
+        capabilities = registry.get(connection.platform).capabilities
+        runs: list[SyncRun] = []
+        if connection.role == Role.SHOP:
+            if Capability.PULL_PRODUCTS in capabilities:
+                runs.append(shop_pull_products(connection=connection))
+            if Capability.PULL_ORDERS in capabilities:
+                runs.append(shop_pull_orders(connection=connection))
+        else:
+            if Capability.STOCK in capabilities:
+                runs.append(erp_sync_stock(connection=connection))
+            if Capability.CHANGED_ITEMS in capabilities:
+                runs.append(erp_pull_prices(connection=connection))
+            if Capability.ORDER_STATUSES in capabilities:
+                runs.append(erp_pull_statuses(connection=connection))
+        return runs
+    finally:
+        connection_cycle_release(connection_id=connection.pk)
 
 
 def connection_test(*, connection: Connection) -> SyncRun:
@@ -581,9 +606,15 @@ def conflict_open(*, customer: Customer, erp: Connection, reason: str, candidate
 
 
 def customer_bind(*, customer: Customer, erp: Connection, number: str) -> CustomerChoice:
-    """Bind the customer to an ERP number at once, so no later order asks again."""
+    """Bind the customer to an ERP number at once, so no later order asks again.
+
+    The binding is shared: other shop customers may be bound to the same ERP customer.
+    """
     ExternalRef.objects.update_or_create(
-        connection=erp, content_type=_ct(customer), object_id=customer.pk, defaults={"external_id": number}
+        connection=erp,
+        content_type=_ct(customer),
+        object_id=customer.pk,
+        defaults={"external_id": number, "shared": True},
     )
     return CustomerChoice(number)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -55,6 +56,18 @@ class Customer(models.Model):
 
     class Meta:
         ordering = ["last_name", "first_name", "pk"]
+        constraints = [
+            # A returning guest is one customer (R4): same shop, e-mail and name. Enforced here
+            # too, so two workers importing the same guest at once cannot make two.
+            models.UniqueConstraint(
+                "shop",
+                Lower("email"),
+                "first_name",
+                "last_name",
+                condition=models.Q(is_guest=True),
+                name="uniq_guest_per_shop",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.email or f"Customer {self.pk}"

@@ -25,6 +25,7 @@ VIEW_ALL = [
     "connectors.view_syncrun",
     "connectors.view_connection",
     "connectors.view_integration",
+    "connectors.view_importproblem",
 ]
 
 ROLES: dict[str, list[str]] = {

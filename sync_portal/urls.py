@@ -5,7 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from connectors.api import ConnectionViewSet, SyncRunViewSet, TransferViewSet
+from connectors.api import ConnectionViewSet, ImportProblemViewSet, SyncRunViewSet, TransferViewSet
 from customers.api import ConflictViewSet
 from orders.api import OrderViewSet
 
@@ -15,6 +15,7 @@ router.register("transfers", TransferViewSet, basename="transfer")
 router.register("runs", SyncRunViewSet, basename="run")
 router.register("connections", ConnectionViewSet, basename="connection")
 router.register("conflicts", ConflictViewSet, basename="conflict")
+router.register("import-problems", ImportProblemViewSet, basename="import-problem")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -8,7 +8,14 @@ from rest_framework.test import APIClient
 
 from sync_portal.models import UserAPIKey
 
-READ_ONLY = ["view_order", "view_transfer", "view_syncrun", "view_connection", "view_customerconflict"]
+READ_ONLY = [
+    "view_order",
+    "view_transfer",
+    "view_syncrun",
+    "view_connection",
+    "view_customerconflict",
+    "view_importproblem",
+]
 
 
 def make_user(name: str, *, codenames=(), group: str | None = None) -> User:

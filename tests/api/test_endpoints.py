@@ -16,7 +16,14 @@ from tests.engine import order_transfer, process_due, sync
 
 pytestmark = pytest.mark.django_db
 
-LISTS = ["/api/orders/", "/api/transfers/", "/api/runs/", "/api/connections/", "/api/conflicts/"]
+LISTS = [
+    "/api/orders/",
+    "/api/transfers/",
+    "/api/runs/",
+    "/api/connections/",
+    "/api/conflicts/",
+    "/api/import-problems/",
+]
 
 
 @pytest.mark.parametrize("url", LISTS)
@@ -192,9 +199,7 @@ def test_merge_without_a_single_candidate_is_refused(api, world):
     assert response.status_code == 409
 
 
-@pytest.mark.parametrize(
-    "url", ["/api/orders/", "/api/transfers/", "/api/connections/", "/api/runs/", "/api/conflicts/"]
-)
+@pytest.mark.parametrize("url", LISTS)
 def test_query_count_per_page_is_constant(api, reader, world, url):
     from connectors.models import CustomerPolicy
 
@@ -241,3 +246,21 @@ def test_a_huge_id_is_a_404_not_a_database_overflow(api, reader):
     # Found by schemathesis: an id past 64 bits overflowed the database driver (500).
     assert api(reader).get(f"/api/runs/{10**30}/").status_code == 404
     assert api(reader).get("/api/transfers/", {"connection": 10**30}).status_code == 400
+
+
+def test_connection_health_shows_refused_credentials_and_open_import_problems(api, reader, world):
+    from connectors.models import ImportProblem
+    from connectors.services import connection_mark_needs_credentials
+
+    connection_mark_needs_credentials(connection_id=world.shop.pk, error="401 token", hint="Check the token.")
+    for key in ("1", "2"):
+        ImportProblem.objects.create(connection=world.shop, stream="orders", key=key, error="bad")
+    shop = next(r for r in api(reader).get("/api/connections/").json()["results"] if r["id"] == world.shop.pk)
+    assert (shop["auth_state"], shop["auth_error"], shop["open_import_problems"]) == (
+        "needs_credentials",
+        "401 token",
+        2,
+    )
+    problems = api(reader).get("/api/import-problems/", {"open": "true", "connection": world.shop.pk}).json()
+    assert problems["count"] == 2 and problems["results"][0]["error"] == "bad"
+    assert api(reader).get("/api/import-problems/", {"open": "maybe"}).status_code == 400

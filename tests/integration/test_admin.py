@@ -203,3 +203,59 @@ def test_saving_a_connection_without_new_credentials_keeps_them(client, staff):
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Connection.objects.get(pk=conn.pk).credentials == {"token": "keep-me"}
+
+
+def test_new_credentials_are_tested_at_once_and_a_refusal_shows_on_the_connection_list(
+    client, staff, django_capture_on_commit_callbacks
+):
+    from connectors.models import AuthState, Connection
+    from connectors.services import connection_mark_needs_credentials
+
+    staff()
+    conn = ShopConnectionFactory(credentials={"token": "old"})
+    connection_mark_needs_credentials(connection_id=conn.pk, error="401 invalid token", hint="Check it.")
+    html = client.get("/admin/connectors/connection/").content.decode()
+    assert "Needs credentials" in html and "401 invalid token" in html
+    form = {
+        "name": conn.name,
+        "role": "shop",
+        "platform": "fake_shop",
+        "base_url": "https://shop.example/",
+        "parameters": "{}",
+        "enabled": "on",
+        "sync_interval": "5",
+        "new_credentials": '{"token": "shop-secret-token"}',
+        "runs-TOTAL_FORMS": "0",
+        "runs-INITIAL_FORMS": "0",
+    }
+    before = OrmQ.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/connectors/connection/{conn.pk}/change/", form)
+    assert response.status_code == 302
+    assert OrmQ.objects.count() == before + 1  # the test, queued
+    assert OrmQ.objects.last().func() == "connectors.tasks.test_connection"
+    from connectors.sync import connection_test
+
+    assert connection_test(connection=Connection.objects.get(pk=conn.pk)).status == "ok"
+    assert Connection.objects.get(pk=conn.pk).auth_state == AuthState.OK
+
+
+def test_import_problems_are_listed_with_what_arrived_and_counted_on_the_connection(client, staff):
+    from connectors.models import ImportProblem
+
+    staff("Back office")
+    conn = ShopConnectionFactory()
+    problem = ImportProblem.objects.create(
+        connection=conn,
+        stream="orders",
+        key="77",
+        external_id="77",
+        label="order 100000077",
+        error="Currency 'EURO' is not an ISO 4217 currency code.",
+        hint="Correct the order in the shop.",
+        excerpt='{"order_currency_code": "EURO"}',
+    )
+    html = client.get("/admin/connectors/importproblem/?open=yes").content.decode()
+    assert "order 100000077" in html and "ISO 4217" in html
+    detail = client.get(f"/admin/connectors/importproblem/{problem.pk}/change/").content.decode()
+    assert "&quot;order_currency_code&quot;: &quot;EURO&quot;" in detail

@@ -340,3 +340,15 @@ def test_external_ids_are_bound_at_import(world):
         ExternalRef.objects.get(connection=world.shop, object_id=order.pk, content_type__model="order").external_id
         == placed.external_id
     )
+
+
+def test_c2_two_shop_customers_may_be_bound_to_the_same_erp_customer(world):
+    from connectors.models import ExternalRef
+    from connectors.sync import customer_bind
+    from customers.models import Customer
+
+    a = Customer.objects.create(shop=world.shop, first_name="Kari", email="kari@example.no")
+    b = Customer.objects.create(shop=world.shop, first_name="Kari", email="kari@example.no", is_guest=True)
+    customer_bind(customer=a, erp=world.erp, number="10001")
+    customer_bind(customer=b, erp=world.erp, number="10001")  # merged with the same ERP customer
+    assert ExternalRef.objects.filter(connection=world.erp, external_id="10001").count() == 2

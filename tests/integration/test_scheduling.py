@@ -76,3 +76,18 @@ def test_rate_limit_is_shared_through_the_database(world, monkeypatch):
     first.acquire()  # the window is full: this call waits for the next second
     later = RateWindow.objects.filter(connection=world.erp).order_by("-second").first()
     assert (later.second, later.count) == (windows[0][0] + 1, 1)
+
+
+def test_a_cycle_asked_for_while_one_runs_is_skipped_and_the_lease_is_given_back(world):
+    from connectors.services import connection_cycle_claim
+    from connectors.sync import connection_cycle
+
+    assert connection_cycle_claim(connection_id=world.shop.pk)  # a cycle is running elsewhere
+    assert connection_cycle(connection=world.shop) == []
+    assert world.shop_state.calls["pull_orders"] == 0
+    world.shop.refresh_from_db()
+    world.shop.cycle_lease_until = None
+    world.shop.save()
+    assert [run.kind for run in connection_cycle(connection=world.shop)] == ["orders"]
+    world.shop.refresh_from_db()
+    assert world.shop.cycle_lease_until is None

@@ -142,7 +142,10 @@ def reconcile(integration: Integration) -> None:
             return
 
 
-def test_fault_soak_exactly_one_erp_order_per_shop_order(tmp_path):
+def test_fault_soak_exactly_one_erp_order_per_shop_order(tmp_path, settings):
+    # The test process ticks too (watchdog, due transfers): the same settings as the workers.
+    for name, value in WORKER_ENV.items():
+        setattr(settings, name, type(getattr(settings, name))(value))
     print(f"\nfault soak: orders={ORDERS} seed={SEED}", flush=True)
     rng = random.Random(SEED)
     magento, visma = MagentoEmulator().start(), VismaEmulator().start()

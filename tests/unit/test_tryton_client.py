@@ -72,3 +72,13 @@ def test_wrong_password_is_an_auth_error_with_a_hint(client):
         with pytest.raises(AuthError) as err:
             client.connect()
     assert "credentials" in err.value.hint
+
+
+@pytest.mark.parametrize("answer", [[], [0], [1, 2], ["7"], None, {"id": 7}, 7])
+def test_a_create_answer_without_exactly_one_new_id_is_ambiguous(answer):
+    from connectors.exceptions import AmbiguousError
+    from connectors.platforms.tryton.connector import created_id
+
+    assert created_id([42], "sale") == 42
+    with pytest.raises(AmbiguousError, match="not the id of one new record"):
+        created_id(answer, "sale")

@@ -27,6 +27,20 @@ PAGE_SIZE = 100
 SALE_FIELDS = ["number", "reference", "state", "invoice_state", "shipment_state", "write_date", "create_date"]
 
 
+def created_id(result: Any, what: str) -> int:
+    """The id of the one record a ``create`` made: Tryton answers ``[id]``.
+
+    Anything else does not say what was made, so the create counts as
+    ambiguous and the engine looks it up.
+    """
+    if isinstance(result, list) and len(result) == 1 and isinstance(result[0], int) and result[0] > 0:
+        return result[0]
+    raise AmbiguousError(
+        f"Tryton answered the new {what} with {str(result)[:200]!s}, not the id of one new record.",
+        hint="Whether it was created is unknown; it is looked up before any new attempt.",
+    )
+
+
 class TrytonConnector(ErpConnector):
     """Tryton: parties are customers (number = party code), products by code, sales by reference.
 
@@ -111,7 +125,9 @@ class TrytonConnector(ErpConnector):
         return [mapping.parse_party(p, emails) for p in parties]
 
     def create_customer(self, customer: CustomerRecord) -> str:
-        [party_id] = self.client.call("party.party", "create", [mapping.party_values(customer)], writes=True)
+        party_id = created_id(
+            self.client.call("party.party", "create", [mapping.party_values(customer)], writes=True), "party"
+        )
         [row] = self.client.call("party.party", "read", [party_id], ["code"])
         return row["code"] or str(party_id)
 
@@ -213,24 +229,17 @@ class TrytonConnector(ErpConnector):
             if found:
                 return found[0]
             party_name = " ".join(p for p in (address.first_name, address.last_name) if p)
-            [created] = self.client.call(
-                "party.address",
-                "create",
-                [
-                    {
-                        "party": party["id"],
-                        "party_name": party_name or None,
-                        "street": address.street,
-                        "postal_code": address.postcode,
-                        "city": address.city,
-                    }
-                ],
-                writes=True,
-            )
-            return created
+            values = {
+                "party": party["id"],
+                "party_name": party_name or None,
+                "street": address.street,
+                "postal_code": address.postcode,
+                "city": address.city,
+            }
+            return created_id(self.client.call("party.address", "create", [values], writes=True), "address")
         if not party["addresses"]:
-            [created] = self.client.call("party.address", "create", [{"party": party["id"]}], writes=True)
-            return created
+            created = self.client.call("party.address", "create", [{"party": party["id"]}], writes=True)
+            return created_id(created, "address")
         return party["addresses"][0]
 
     def create_sales_order(self, order: SalesOrderRecord) -> str:
@@ -277,7 +286,7 @@ class TrytonConnector(ErpConnector):
         }
         if self.payment_term:
             values["payment_term"] = int(self.payment_term)
-        [sale_id] = self.client.call("sale.sale", "create", [values], writes=True)
+        sale_id = created_id(self.client.call("sale.sale", "create", [values], writes=True), "sale")
         return self._advance(sale_id)
 
     def _advance(self, sale_id: int) -> str:

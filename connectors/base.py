@@ -105,6 +105,13 @@ class ShopConnector(Connector):
         """Set the shop status (S11) and/or add a comment, without e-mailing the buyer."""
         raise NotImplementedError
 
+    def order_status_pushed(self, external_id: str, *, status: str | None, comment: str) -> bool:
+        """Whether this status and comment already reached the order in the shop.
+
+        Settles a status push whose answer was lost, so it is not written twice.
+        """
+        raise NotImplementedError
+
     def push_stock(self, items: Sequence[StockRecord]) -> None:
         raise NotImplementedError
 

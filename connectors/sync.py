@@ -822,7 +822,14 @@ def order_status_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
     comment = f"ERP order {order.erp_order_no}" if order.erp_order_no else ""
     if wanted:
         comment = f"{comment} ({order.erp_status})".strip()
-    shop.push_order_status(ref.external_id, status=wanted, comment=comment)
+    # A status comment is created in the shop: a lost answer is settled by reading the order's history.
+    already = transfer_lookup(
+        transfer,
+        lookup=lambda: comment if shop.order_status_pushed(ref.external_id, status=wanted, comment=comment) else None,
+    )
+    if not already:
+        with remote_create(transfer):
+            shop.push_order_status(ref.external_id, status=wanted, comment=comment)
     if wanted:
         Order.objects.filter(pk=order.pk).update(shop_status=wanted)
     return AttemptOutcome.SENT, order.erp_order_no

@@ -113,6 +113,10 @@ class FakeShop(ShopConnector):
         self.state.calls["fetch_order"] += 1
         return self.state.orders[external_id]
 
+    def order_status_pushed(self, external_id: str, *, status: str | None, comment: str) -> bool:
+        self.state.calls["order_status_pushed"] += 1
+        return (external_id, status, comment) in self.state.comments
+
     def push_order_status(self, external_id: str, *, status: str | None, comment: str) -> None:
         self.state.calls["push_order_status"] += 1
         self.state.comments.append((external_id, status, comment))

@@ -184,3 +184,21 @@ def test_r7_a_sale_price_changed_in_visma_reaches_magento_and_only_that_sku(demo
     assert magento.calls["POST /rest/default/V1/products/base-prices"] == 1
     [(_, _, body)] = [r for r in magento.requests if r[1].endswith("/products/base-prices")]
     assert [p["sku"] for p in body["prices"]] == ["LUE-01"]
+
+
+def test_a_status_comment_whose_answer_was_lost_is_found_in_the_history_and_not_written_twice(demo, magento, visma):
+    from connectors.emulation import Fault
+    from connectors.models import TransferKind
+    from tests.engine import process_due as due
+
+    placed = magento.place_order(items=[("LUE-01", 1)], customer_id=demo.customers["registered_with_erp"])
+    magento.inject(Fault("drop_after_store", method="POST", path="/comments$"))
+    run(demo)
+    due()  # the write-back: stored, but the answer is lost
+    status = Transfer.objects.get(kind=TransferKind.ORDER_STATUS)
+    assert (status.state, status.needs_lookup) == (TransferState.UNKNOWN, True)
+    Transfer.objects.filter(pk=status.pk).update(next_attempt_at=status.created_at)
+    due()
+    status.refresh_from_db()
+    assert status.state == TransferState.SENT
+    assert len(magento.state.orders[placed["entity_id"]]["status_histories"]) == 1

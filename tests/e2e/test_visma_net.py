@@ -213,3 +213,41 @@ def test_connection_test_reports_success_and_bad_credentials(visma_world):
     visma_world.erp.save()
     run = connection_test(connection=visma_world.erp)
     assert run.status == "failed" and "credentials" in run.error
+
+
+def test_unknown_outcome_then_a_lookup_answering_503_then_exactly_one_visma_order(visma_world):
+    visma = visma_world.visma
+    visma.inject(Fault("timeout_after_store", path="/v1/salesorder$", delay=2.0))
+    placed = visma_world.place()
+    sync(visma_world)
+    assert order_transfer(placed.number).state == TransferState.UNKNOWN
+    visma.inject(Fault("error", method="GET", path="/v1/salesorder$", status=503))
+    retry_now(placed.number)
+    transfer = order_transfer(placed.number)
+    assert (transfer.state, transfer.needs_lookup) == (TransferState.RETRY_WAIT, True)
+    retry_now(placed.number)
+    assert order_transfer(placed.number).state == TransferState.SENT
+    assert len(visma.orders_with_ref(placed.number)) == 1
+    assert visma.calls["POST /v1/salesorder"] == 1
+
+
+def test_gave_up_after_an_unknown_outcome_then_resend_gives_exactly_one_visma_order(visma_world, settings):
+    from connectors.transfers import transfer_resend
+
+    settings.TRANSFER_MAX_TRIES = 1
+    visma = visma_world.visma
+    visma.inject(Fault("drop_after_store", path="/v1/salesorder$"))
+    placed = visma_world.place()
+    sync(visma_world)
+    transfer = order_transfer(placed.number)
+    assert transfer.state == TransferState.NEEDS_ATTENTION and "Gave up" in transfer.last_hint
+    visma.inject(Fault("rate_limit", method="GET", path="/v1/salesorder$", delay=1))
+    transfer_resend(transfer_ids=[transfer.pk])
+    process_due()  # the lookup is refused (429): nothing is created, the outcome stays unsettled
+    transfer.refresh_from_db()
+    assert (transfer.state, transfer.needs_lookup) == (TransferState.NEEDS_ATTENTION, True)
+    transfer_resend(transfer_ids=[transfer.pk])
+    process_due()
+    assert order_transfer(placed.number).state == TransferState.SENT
+    assert len(visma.orders_with_ref(placed.number)) == 1
+    assert visma.calls["POST /v1/salesorder"] == 1

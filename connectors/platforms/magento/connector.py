@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from connectors import parsing
 from connectors.base import Capability, ConnectionSettings, ShopConnector
-from connectors.exceptions import NotFoundError
+from connectors.exceptions import NotFoundError, RetryableError
 from connectors.http import iter_pages
 from connectors.records import BadRecord, OrderRecord, PriceRecord, ProductRecord, StockRecord
 
@@ -150,6 +150,20 @@ class MagentoConnector(ShopConnector):
         self.client.post(
             f"orders/{int(external_id)}/comments",
             mapping.status_comment_payload(external_id, comment=comment, status=status),
+        )
+
+    def order_status_pushed(self, external_id: str, *, status: str | None, comment: str) -> bool:
+        """Read the order's status history for our comment (and status, when one was set)."""
+        order = self.client.get(f"orders/{int(external_id)}")
+        histories = order.get("status_histories") if isinstance(order, dict) else None
+        if not isinstance(histories, list):
+            raise RetryableError(
+                f"Magento answered order {external_id} without its status history.",
+                hint="Retried automatically; the comment is not written again until it can be checked.",
+            )
+        return any(
+            isinstance(h, dict) and h.get("comment") == comment and (status is None or h.get("status") == status)
+            for h in histories
         )
 
     def push_stock(self, items: Sequence[StockRecord]) -> None:

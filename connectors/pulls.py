@@ -30,7 +30,11 @@ from .exceptions import AuthError, ConnectorError
 from .models import Connection, ImportProblem, RunStatus, SyncCursor, SyncRun
 from .parsing import EXCERPT, BadValue
 from .records import BadRecord
-from .services import connection_mark_credentials_ok, connection_mark_needs_credentials
+from .services import (
+    connection_cycle_heartbeat,
+    connection_mark_credentials_ok,
+    connection_mark_needs_credentials,
+)
 
 logger = logging.getLogger("connectors.engine")
 
@@ -95,6 +99,7 @@ def pull_stream(
             )
         )
         for record in pull(since):
+            connection_cycle_heartbeat(connection_id=connection.pk)
             counts["seen"] += 1
             when = record.updated_at if isinstance(record, BadRecord) else stamp(record)
             outcome = import_one(

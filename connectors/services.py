@@ -84,22 +84,39 @@ def enqueue(func: str, *args: object) -> None:
 def connection_cycle_claim(*, connection_id: int) -> bool:
     """Take the connection's cycle lease; False when another cycle holds it.
 
-    One conditional UPDATE, like a transfer claim. The lease lasts as long as
-    a task may run, so a worker killed mid-cycle does not block the next one
-    for longer than that.
+    One conditional UPDATE, like a transfer claim. The lease is short and the
+    running cycle renews it (``connection_cycle_heartbeat``), so a worker killed
+    mid-cycle blocks the next cycle for at most ``CYCLE_LEASE_SECONDS``.
     """
     now = timezone.now()
-    until = now + dt.timedelta(seconds=settings.Q_CLUSTER["timeout"])
-    return bool(
+    until = now + dt.timedelta(seconds=settings.CYCLE_LEASE_SECONDS)
+    claimed = (
         Connection.objects.filter(pk=connection_id)
         .filter(Q(cycle_lease_until__isnull=True) | Q(cycle_lease_until__lt=now))
         .update(cycle_lease_until=until, last_cycle_at=now)
     )
+    if claimed:
+        _heartbeats[connection_id] = time.monotonic()
+    return bool(claimed)
+
+
+# When each connection's lease was last renewed by this process.
+_heartbeats: dict[int, float] = {}
+
+
+def connection_cycle_heartbeat(*, connection_id: int) -> None:
+    """Renew a running cycle's lease; cheap to call often (writes at most every few seconds)."""
+    if time.monotonic() - _heartbeats.get(connection_id, 0.0) < settings.CYCLE_LEASE_SECONDS / 6:
+        return
+    until = timezone.now() + dt.timedelta(seconds=settings.CYCLE_LEASE_SECONDS)
+    Connection.objects.filter(pk=connection_id, cycle_lease_until__isnull=False).update(cycle_lease_until=until)
+    _heartbeats[connection_id] = time.monotonic()
 
 
 def connection_cycle_release(*, connection_id: int) -> None:
     """Give the cycle lease back once the cycle ended."""
     Connection.objects.filter(pk=connection_id).update(cycle_lease_until=None)
+    _heartbeats.pop(connection_id, None)
 
 
 def connection_sync_now(*, connection_id: int) -> None:

@@ -64,6 +64,7 @@ from .records import (
 from .selectors import CLAIMABLE
 from .services import (
     connection_cycle_claim,
+    connection_cycle_heartbeat,
     connection_cycle_release,
     connector_for,
     enqueue,
@@ -373,6 +374,7 @@ def _stock_of_shop(
         return True, True
 
     for record in erp.stock(integration.warehouse_code, items=sorted(products)):
+        connection_cycle_heartbeat(connection_id=connection.pk)
         counts["read"] += 1
         import_one(
             connection,

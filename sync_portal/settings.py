@@ -18,6 +18,7 @@ env = environ.Env(
     TRANSFER_SENDING_TIMEOUT=(int, 600),
     TRANSFER_BACKOFF_BASE=(float, 30.0),
     TRANSFER_BACKOFF_CAP=(float, 3600.0),
+    CYCLE_LEASE_SECONDS=(int, 90),
     Q_WORKERS=(int, 2),
 )
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
@@ -132,6 +133,9 @@ TRANSFER_BACKOFF_BASE = env("TRANSFER_BACKOFF_BASE")  # seconds before the first
 TRANSFER_BACKOFF_CAP = env("TRANSFER_BACKOFF_CAP")  # never wait more than an hour between tries
 # A transfer left in "sending" longer than this is treated as "outcome unknown".
 TRANSFER_SENDING_TIMEOUT = env("TRANSFER_SENDING_TIMEOUT")
+# One sync cycle per connection at a time: the running cycle renews a lease this long,
+# so a worker killed mid-cycle delays the next cycle by at most this.
+CYCLE_LEASE_SECONDS = env("CYCLE_LEASE_SECONDS")
 TRANSFER_TICK_BATCH = 500  # transfers enqueued per tick at most
 
 # --- django-q2 ---

@@ -67,6 +67,7 @@ WORKER_ENV = {
     # Above the longest attempt (1 s read timeouts, a few pages): a live attempt is never taken over.
     "TRANSFER_SENDING_TIMEOUT": "20",
     "TRANSFER_MAX_TRIES": "1000",
+    "CYCLE_LEASE_SECONDS": "15",
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -106,17 +106,21 @@ class VismaNetConnector(ErpConnector):
         for dto in self._pages("inventory", params):
             yield mapping.parse_item(dto)
 
-    def stock(self, warehouse: str, items: Sequence[str] = ()) -> Iterable[StockRecord]:
-        """Available quantity per item in ``warehouse`` (S10): one inventorysummary call per item."""
-        records: list[StockRecord] = []
+    def stock(self, warehouse: str, items: Sequence[str] = ()) -> Iterator[StockRecord]:
+        """Available quantity per item in ``warehouse`` (S10): one inventorysummary call per item,
+        yielded as it arrives."""
         for number in items:
             params = {"warehouse": warehouse} if warehouse else None
             try:
                 rows = self.client.get(f"inventorysummary/{quote(number, safe='')}", params)
             except NotFoundError:
                 continue  # a shop product the ERP does not stock (a configurable parent, say)
-            records.extend(mapping.parse_stock(rows, warehouse=warehouse))
-        return records
+            if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+                raise RetryableError(
+                    f"Visma.net answered the stock of {number} with something that is not a list: {str(rows)[:200]}",
+                    hint="Temporary or a proxy in the way; read again by the next cycle.",
+                )
+            yield from mapping.parse_stock(rows, warehouse=warehouse)
 
     # --- sales orders ----------------------------------------------------------------
 

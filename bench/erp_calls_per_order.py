@@ -33,11 +33,12 @@ from django.db import connection, reset_queries  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from connectors.flows.mirror import order_upsert  # noqa: E402
+from connectors.flows.orders_in import order_mark_for_transfer  # noqa: E402
 from connectors.models import Connection, Integration, TransferState  # noqa: E402
 from connectors.platforms.visma_net.emulator import VismaEmulator, seed_demo  # noqa: E402
 from connectors.records import AddressRecord, CustomerRecord, OrderLineRecord, OrderRecord  # noqa: E402
 from connectors.selectors import transfers_due  # noqa: E402
-from connectors.sync import order_mark_for_transfer, order_upsert  # noqa: E402
 from connectors.transfers import transfer_process  # noqa: E402
 
 

@@ -8,6 +8,6 @@ class ConnectorsConfig(AppConfig):
     name = "connectors"
 
     def ready(self) -> None:
-        from . import registry, sync  # noqa: F401  (sync registers the transfer handlers)
+        from . import flows, registry  # noqa: F401  (importing the flows registers the transfer handlers)
 
         registry.load()

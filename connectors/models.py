@@ -94,6 +94,11 @@ class GuestPolicy(models.TextChoices):
     DEFAULT = "default", _("Use the default customer")
 
 
+class UnknownItemPolicy(models.TextChoices):
+    DEFAULT_ITEM = "default_item", _("Send the line as the default item")
+    STOP = "stop", _("Stop the order until the item exists")
+
+
 class Integration(models.Model):
     """The rules of one shop->ERP pair (P5): what is sent when, and how.
 
@@ -176,6 +181,23 @@ class Integration(models.Model):
     )
     erp_sends_confirmation = models.BooleanField(
         default=False, help_text=_("Whether the ERP e-mails the order confirmation (S7).")
+    )
+    shop_email = models.EmailField(blank=True, help_text=_("The shop's own e-mail address, sent with each order (S7)."))
+    unknown_item_policy = models.CharField(
+        max_length=14,
+        choices=UnknownItemPolicy.choices,
+        default=UnknownItemPolicy.DEFAULT_ITEM,
+        help_text=_(
+            "A line whose item number the ERP does not know: sent as the default item (keeping the shop's name, "
+            "SKU and price in its text) when one is set, or the order stops with a hint."
+        ),
+    )
+    update_erp_customers = models.BooleanField(
+        default=True,
+        help_text=_(
+            "Send a customer's changed shop card to the ERP customer it is bound to, before their next order "
+            "(force update). Never for the default customer."
+        ),
     )
 
     def __str__(self) -> str:

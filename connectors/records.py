@@ -48,6 +48,17 @@ class CustomerRecord:
 
 @dataclass(frozen=True)
 class OrderLineRecord:
+    """One line as the shop sold it (S7).
+
+    ``discount_amount`` is the line's own discount excl. VAT and
+    ``discount_percent`` its percent when the shop gave one. When the shop
+    charged VAT on the undiscounted row ("tax before discount"),
+    ``discount_reduces_vat`` is False. ``row_total_excl_vat`` is the shop's net
+    row before discount when it is not simply quantity × price (prices entered
+    incl. VAT); ``shop_total_incl_vat`` the row as the shop charged it, for the
+    totals check.
+    """
+
     sku: str
     name: str
     quantity: Decimal
@@ -56,13 +67,21 @@ class OrderLineRecord:
     reference: str = ""
     discount_amount: Decimal = Decimal("0")
     is_service: bool = False
+    discount_percent: Decimal = Decimal("0")
+    discount_reduces_vat: bool = True
+    row_total_excl_vat: Decimal | None = None
+    shop_total_incl_vat: Decimal | None = None
 
 
 @dataclass(frozen=True)
 class DiscountRecord:
+    """A discount code on the order. ``per_line``: the lines already carry its amounts
+    (the shop documents them per item); otherwise the engine spreads it (S8)."""
+
     code: str
     kind: str  # "percent" | "fixed"
     value: Decimal
+    per_line: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,8 +106,9 @@ class OrderRecord:
     billing: AddressRecord | None = None
     delivery: AddressRecord | None = None
     discounts: tuple[DiscountRecord, ...] = ()
-    shipping_excl_vat: Decimal = Decimal("0")
+    shipping_excl_vat: Decimal = Decimal("0")  # after any discount on the shipping
     shipping_vat_rate: Decimal = Decimal("0")
+    shipping_incl_vat: Decimal | None = None  # as the shop charged it, for the totals check
     grand_total: Decimal = Decimal("0")
     shop_code: str = ""  # the store / shop view the order came from (several shops on one ERP, S7)
     # The raw payload, cut short: shown when the record is set aside. Not part of its identity.
@@ -160,6 +180,7 @@ class SalesOrderLineRecord:
     discount_percent: Decimal = Decimal("0")
     discount_amount: Decimal = Decimal("0")
     amount: Decimal = Decimal("0")
+    shop_discount_percent: Decimal = Decimal("0")  # the percent the shop showed, for ERPs that only take text
 
 
 @dataclass(frozen=True)
@@ -172,7 +193,10 @@ class SalesOrderRecord:
     currency: str
     lines: tuple[SalesOrderLineRecord, ...]
     total_incl_vat: Decimal
-    customer_name: str = ""
+    customer_name: str = ""  # company name, or first + last name for a private person (S7)
+    customer_first_name: str = ""
+    customer_last_name: str = ""
+    customer_company: str = ""
     customer_type: str = "P"
     org_no: str = ""
     language: str = ""
@@ -185,6 +209,7 @@ class SalesOrderRecord:
     payment_reference: str = ""
     customer_reference: str = ""
     shop_id: str = ""
+    shop_email: str = ""  # the shop's own address (S7), not the buyer's
     numbering_series: str = ""
     warehouse: str = ""
     send_confirmation: bool = False

@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from django_q.tasks import async_task
 
+from .flows.cycles import connection_cycle, connection_test
 from .models import Connection
 from .pulls import runs_watchdog
 from .selectors import connections_due, transfers_due
-from .sync import connection_cycle, connection_test
 from .transfers import transfer_process, transfers_watchdog
 
 
@@ -44,7 +44,7 @@ def resolve_conflict(conflict_id: int, resolution: str, user_id: int | None) -> 
 
     from customers.models import CustomerConflict
 
-    from .sync import conflict_resolve
+    from .flows.customers import conflict_resolve
 
     user = get_user_model().objects.filter(pk=user_id).first()
     return conflict_resolve(conflict=CustomerConflict.objects.get(pk=conflict_id), resolution=resolution, user=user)

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from connectors.sync import conflict_resolve
+from connectors.flows.customers import conflict_resolve
 
 from .models import ConflictStatus, Customer, CustomerConflict, Resolution
 

@@ -37,6 +37,7 @@ class Order(models.Model):
     email = models.EmailField(blank=True)
     shipping_excl_vat = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
     shipping_vat_rate = models.DecimalField(max_digits=5, decimal_places=2, default=ZERO)
+    shipping_incl_vat = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     grand_total = models.DecimalField(
         max_digits=14, decimal_places=2, default=ZERO, help_text=_("Total incl. VAT as the shop states it.")
     )
@@ -87,6 +88,21 @@ class OrderLine(models.Model):
     vat_rate = models.DecimalField(max_digits=5, decimal_places=2)
     discount_amount = models.DecimalField(
         max_digits=14, decimal_places=2, default=ZERO, help_text=_("Line discount excl. VAT from the shop.")
+    )
+    discount_percent = models.DecimalField(
+        max_digits=7,
+        decimal_places=4,
+        default=ZERO,
+        help_text=_("The line's discount in percent, as the shop gave it."),
+    )
+    discount_reduces_vat = models.BooleanField(
+        default=True, help_text=_("False when the shop charged VAT on the price before the discount.")
+    )
+    row_total_excl_vat = models.DecimalField(
+        max_digits=14, decimal_places=4, null=True, blank=True, help_text=_("The shop's net row before discount.")
+    )
+    shop_total_incl_vat = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, help_text=_("The row as the shop charged it.")
     )
 
     class Meta:
@@ -141,6 +157,7 @@ class OrderDiscount(models.Model):
     value = models.DecimalField(
         max_digits=14, decimal_places=4, help_text=_("Percent for a percentage code; amount incl. VAT for a fixed one.")
     )
+    per_line = models.BooleanField(default=False, help_text=_("The lines carry its amounts, as the shop gave them."))
 
     def __str__(self) -> str:
         return f"{self.code} ({self.value}{'%' if self.kind == DiscountKind.PERCENT else ''})"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from connectors.flows.orders_in import shop_pull_orders
 from connectors.models import Transfer, TransferKind
-from connectors.sync import shop_pull_orders
 from connectors.transfers import transfer_process
 from orders.models import Order
 

@@ -15,6 +15,8 @@ import pytest
 from django.utils import timezone
 
 from connectors.emulation import Fault
+from connectors.flows.cycles import connection_test
+from connectors.flows.orders_in import shop_pull_orders
 from connectors.models import (
     AuthState,
     ErrorSource,
@@ -27,7 +29,6 @@ from connectors.models import (
     TransferState,
 )
 from connectors.selectors import CLAIMABLE
-from connectors.sync import connection_test, shop_pull_orders
 from orders.models import Order
 from tests import bad_inputs
 from tests.engine import process_due

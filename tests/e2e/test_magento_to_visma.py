@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
+from connectors.flows.orders_in import shop_pull_orders
 from connectors.models import Transfer, TransferState
-from connectors.sync import shop_pull_orders
 from orders.models import Order
 from tests.engine import order_transfer, process_due
 
@@ -35,7 +35,7 @@ def test_registered_buyer_with_variant_becomes_a_visma_order_to_the_cent(demo, m
     assert order.erp_order_no == stored["orderNo"]
 
 
-def test_fixed_coupon_and_service_line(demo, magento, visma):
+def test_fixed_cart_coupon_arrives_as_each_items_own_discount_and_the_totals_agree(demo, magento, visma):
     placed = magento.place_order(
         items=[("LUE-01", 1), ("GAVE", 1)],
         customer_id=demo.customers["company_with_erp"],
@@ -43,8 +43,13 @@ def test_fixed_coupon_and_service_line(demo, magento, visma):
     )
     run(demo)
     [stored] = visma.orders_with_ref(placed["increment_id"])
-    numbers = [li["inventory"]["number"] for li in stored["lines"]]
-    assert "GAVE" in numbers and "RABATT" in numbers
+    by_item = {li["inventory"]["number"]: li for li in stored["lines"]}
+    shop = {i["sku"]: Decimal(str(i["discount_amount"])) for i in placed["items"]}
+    # Magento spread 100 (excl. VAT) over the two items; each line carries its own share.
+    assert Decimal(str(by_item["LUE-01"]["discountAmount"])) == shop["LUE-01"]
+    assert Decimal(str(by_item["GAVE"]["discountAmount"])) == shop["GAVE"]
+    assert sum(shop.values()) == Decimal("100")
+    assert "RABATT" not in by_item  # no order-level line: the shop gave per-item amounts
     assert Decimal(str(stored["orderTotal"])) == Decimal(str(placed["grand_total"]))
 
 
@@ -96,7 +101,7 @@ def test_pull_reads_every_page(demo, magento, visma):
 
 
 def cycle(connection) -> None:
-    from connectors.sync import connection_cycle
+    from connectors.flows.cycles import connection_cycle
 
     connection_cycle(connection=connection)
     process_due()

@@ -11,11 +11,12 @@ from django.utils import timezone
 
 from connectors.base import ConnectionSettings
 from connectors.emulation import Fault, ForwardingProxy
+from connectors.flows.cycles import connection_cycle
+from connectors.flows.orders_in import shop_pull_orders
 from connectors.models import Connection, Integration, Transfer, TransferState
 from connectors.platforms.magento.emulator import seed_demo
 from connectors.platforms.tryton.connector import TrytonConnector
 from connectors.records import CustomerRecord
-from connectors.sync import connection_cycle, shop_pull_orders
 from orders.models import Order
 from tests.engine import order_transfer, process_due
 

@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 
 from connectors.emulation import Fault
+from connectors.flows.cycles import connection_test
 from connectors.models import AuthState, Transfer, TransferState
 from connectors.records import CustomerRecord, OrderLineRecord
-from connectors.sync import connection_test
 from orders.models import Order
 from tests.engine import order_transfer, process_due, sync
 

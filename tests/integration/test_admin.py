@@ -234,7 +234,7 @@ def test_new_credentials_are_tested_at_once_and_a_refusal_shows_on_the_connectio
     assert response.status_code == 302
     assert OrmQ.objects.count() == before + 1  # the test, queued
     assert OrmQ.objects.last().func() == "connectors.tasks.test_connection"
-    from connectors.sync import connection_test
+    from connectors.flows.cycles import connection_test
 
     assert connection_test(connection=Connection.objects.get(pk=conn.pk)).status == "ok"
     assert Connection.objects.get(pk=conn.pk).auth_state == AuthState.OK

@@ -7,9 +7,9 @@ import threading
 import pytest
 from django.db import connection
 
+from connectors.flows.orders_in import shop_pull_orders
 from connectors.models import Transfer, TransferState
 from connectors.selectors import transfers_due
-from connectors.sync import shop_pull_orders
 from connectors.transfers import transfer_process
 
 ORDERS = 12

@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 
 from connectors.exceptions import RetryableError
+from connectors.flows.orders_in import shop_pull_orders
 from connectors.models import RunStatus, SyncCursor, Transfer
 from connectors.pulls import CURSOR_BUFFER
-from connectors.sync import shop_pull_orders
 from customers.models import Customer
 from orders.models import Order
 

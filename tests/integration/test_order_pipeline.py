@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
+from connectors.flows.customers import conflict_resolve
 from connectors.models import CustomerPolicy, ErrorSource, ExternalRef, GuestPolicy, TransferState
 from connectors.records import CustomerRecord, DiscountRecord, OrderLineRecord
-from connectors.sync import conflict_resolve
 from customers.models import ConflictStatus, CustomerConflict, Resolution
 from orders.models import Order
 from tests.engine import order_transfer, sync
@@ -343,8 +343,8 @@ def test_external_ids_are_bound_at_import(world):
 
 
 def test_c2_two_shop_customers_may_be_bound_to_the_same_erp_customer(world):
+    from connectors.flows.customers import customer_bind
     from connectors.models import ExternalRef
-    from connectors.sync import customer_bind
     from customers.models import Customer
 
     a = Customer.objects.create(shop=world.shop, first_name="Kari", email="kari@example.no")

@@ -9,9 +9,9 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_q.models import OrmQ, Schedule
 
+from connectors.flows.orders_in import shop_pull_orders
 from connectors.models import Connection, RateWindow, SyncRun
 from connectors.services import DbRateLimiter, connection_sync_now
-from connectors.sync import shop_pull_orders
 from connectors.tasks import run_cycle, tick
 
 pytestmark = pytest.mark.django_db
@@ -79,8 +79,8 @@ def test_rate_limit_is_shared_through_the_database(world, monkeypatch):
 
 
 def test_a_cycle_asked_for_while_one_runs_is_skipped_and_the_lease_is_given_back(world):
+    from connectors.flows.cycles import connection_cycle
     from connectors.services import connection_cycle_claim
-    from connectors.sync import connection_cycle
 
     assert connection_cycle_claim(connection_id=world.shop.pk)  # a cycle is running elsewhere
     assert connection_cycle(connection=world.shop) == []

@@ -10,8 +10,8 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
+from connectors.flows.orders_in import shop_pull_orders
 from connectors.models import AttemptOutcome, Transfer, TransferKind, TransferState
-from connectors.sync import shop_pull_orders
 from connectors.transfers import transfer_claim, transfer_process, transfer_resend, transfers_watchdog
 from orders.models import Order
 from tests.engine import order_transfer, process_due, sync

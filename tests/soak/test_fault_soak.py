@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from connectors import tasks
 from connectors.emulation import RandomFaults
+from connectors.flows.orders_in import shop_pull_orders
 from connectors.models import Connection, Integration, Role, Transfer, TransferKind, TransferState
 from connectors.platforms.magento.emulator import MagentoEmulator
 from connectors.platforms.magento.emulator import seed_demo as seed_magento
@@ -38,7 +39,6 @@ from connectors.platforms.visma_net.emulator import seed_demo as seed_visma
 from connectors.pulls import runs_watchdog
 from connectors.selectors import CLAIMABLE
 from connectors.services import connection_sync_now
-from connectors.sync import shop_pull_orders
 from connectors.transfers import transfers_watchdog
 from orders.models import Order
 from tests.engine import process_due

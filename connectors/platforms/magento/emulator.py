@@ -26,6 +26,8 @@ from typing import Any
 
 from connectors.emulation import Emulator, HttpError, Reply, Request
 
+from .calculator import Calculator, Coupon, TaxConfig
+
 CENT = Decimal("0.01")
 MAX_PAGE_SIZE = 300
 
@@ -90,8 +92,16 @@ class MagentoState:
 class MagentoEmulator(Emulator):
     name = "magento-emulator"
 
-    def __init__(self, *, token: str = "demo-integration-token", store: str = "default", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        token: str = "demo-integration-token",
+        store: str = "default",
+        tax_config: TaxConfig | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.token = token
+        self.tax_config = tax_config or TaxConfig()
         self.store = store
         self.state = MagentoState()
         self._generator: threading.Thread | None = None
@@ -151,7 +161,7 @@ class MagentoEmulator(Emulator):
         items: list[tuple[str, int]],
         customer_id: int | None = None,
         guest: tuple[str, str, str] | None = None,
-        coupon: tuple[str, str, Decimal] | None = None,
+        coupon: tuple | Coupon | None = None,
         shipping: Decimal = Decimal("79.00"),
         shipping_tax: Decimal = Decimal("25"),
         payment: str = "klarna_kp",
@@ -159,49 +169,55 @@ class MagentoEmulator(Emulator):
         address: dict[str, Any] | None = None,
         comment: str = "",
     ) -> dict[str, Any]:
-        """Place an order the way Magento totals it: rows incl. tax rounded per row.
+        """Place an order, totalled the way Magento does under this store's tax settings.
 
-        ``coupon``: (code, "by_percent" | "cart_fixed", amount); a fixed amount is incl. tax.
+        ``coupon``: a Coupon, or (code, "by_percent" | "by_fixed" | "cart_fixed", amount[, skus]).
+        ``shipping`` is entered as the store's settings say (incl. or excl. tax).
         """
         if customer_id is not None:
             c = self.state.customers[customer_id]
             first, last, email = c["firstname"], c["lastname"], c["email"]
         else:
             first, last, email = guest or ("Gjest", "Kjøper", "gjest@example.no")
+        if isinstance(coupon, tuple):
+            skus = frozenset(coupon[3]) if len(coupon) > 3 and coupon[3] else None
+            coupon = Coupon(coupon[0], coupon[1], Decimal(str(coupon[2])), skus)
+        lines = [(sku, qty, self.state.products[sku].price, self.state.products[sku].tax_percent) for sku, qty in items]
+        totals = Calculator(self.tax_config).order(
+            lines, coupon=coupon, shipping=Decimal(shipping), shipping_rate=Decimal(shipping_tax)
+        )
         entity_id = self._id()
         order_items: list[dict[str, Any]] = []
-        percent = coupon[2] if coupon and coupon[1] == "by_percent" else Decimal("0")
-        total = Decimal("0")
-        tax_total = Decimal("0")
-        subtotal = Decimal("0")
-        for sku, qty in items:
-            product = self.state.products[sku]
-            row = product.price * qty
-            row_after = row - row * percent / 100
-            row_incl = _r(row_after * (1 + product.tax_percent / 100))
-            total += row_incl
-            tax_total += row_incl - _r(row_after)
-            subtotal += row
+        for row in totals.rows:
+            product = self.state.products[row.sku]
             parent = self.state.products.get(product.parent_sku) if product.parent_sku else None
             item_id = self._id()
             order_items.append(
                 {
                     "item_id": item_id,
                     "order_id": entity_id,
-                    "sku": sku,
+                    "sku": row.sku,
                     "name": parent.name if parent else product.name,
                     "product_type": "configurable" if parent else product.type_id,
-                    "qty_ordered": qty,
+                    "qty_ordered": row.qty,
                     "qty_invoiced": 0,
                     "qty_shipped": 0,
                     "qty_refunded": 0,
                     "qty_canceled": 0,
-                    "price": float(product.price),
-                    "price_incl_tax": float(_r(product.price * (1 + product.tax_percent / 100))),
-                    "tax_percent": float(product.tax_percent),
-                    "row_total": float(_r(row)),
-                    "discount_percent": float(percent),
-                    "discount_amount": float(_r(row * percent / 100)),
+                    "original_price": float(row.price),
+                    "price": float(row.price),
+                    "base_price": float(row.price),
+                    "price_incl_tax": float(row.price_incl_tax),
+                    "tax_percent": float(row.rate),
+                    "row_total": float(row.row_total),
+                    "base_row_total": float(row.row_total),
+                    "row_total_incl_tax": float(row.row_total_incl_tax),
+                    "tax_amount": float(row.tax_amount),
+                    "base_tax_amount": float(row.tax_amount),
+                    "discount_percent": float(row.discount_percent),
+                    "discount_amount": float(row.discount_amount),
+                    "base_discount_amount": float(row.discount_amount),
+                    "discount_tax_compensation_amount": float(row.compensation),
                 }
             )
             if parent:
@@ -210,24 +226,20 @@ class MagentoEmulator(Emulator):
                         "item_id": self._id(),
                         "order_id": entity_id,
                         "parent_item_id": item_id,
-                        "sku": sku,
+                        "sku": row.sku,
                         "name": product.name,
                         "product_type": "simple",
-                        "qty_ordered": qty,
+                        "qty_ordered": row.qty,
                         "price": 0.0,
                         "tax_percent": 0.0,
+                        "row_total": 0.0,
+                        "tax_amount": 0.0,
                         "discount_percent": 0.0,
                         "discount_amount": 0.0,
                     }
                 )
-        discount = Decimal("0")
-        if coupon and coupon[1] == "by_percent":
-            discount = -sum((Decimal(str(i["discount_amount"])) for i in order_items), Decimal("0"))
-        elif coupon:
-            discount = -coupon[2]
-            total -= coupon[2]
-        shipping_incl = _r(shipping * (1 + shipping_tax / 100))
-        total += shipping_incl
+        item_discounts = sum((row.discount_amount for row in totals.rows), Decimal("0"))
+        item_compensation = sum((row.compensation for row in totals.rows), Decimal("0"))
         address = address or {"street": ["Storgata 1"], "postcode": "0155", "city": "Oslo", "country_id": "NO"}
         full_address = {
             "firstname": first,
@@ -238,6 +250,19 @@ class MagentoEmulator(Emulator):
             **address,
         }
         now = _now()
+        money = {
+            "subtotal": sum((row.row_total for row in totals.rows), Decimal("0")),
+            "subtotal_incl_tax": sum((row.row_total_incl_tax for row in totals.rows), Decimal("0")),
+            "discount_amount": -(item_discounts + totals.shipping_discount_amount),
+            "tax_amount": sum((row.tax_amount for row in totals.rows), Decimal("0")) + totals.shipping_tax_amount,
+            "discount_tax_compensation_amount": item_compensation,
+            "shipping_amount": totals.shipping_amount,
+            "shipping_incl_tax": totals.shipping_incl_tax,
+            "shipping_tax_amount": totals.shipping_tax_amount,
+            "shipping_discount_amount": totals.shipping_discount_amount,
+            "shipping_discount_tax_compensation_amount": totals.shipping_compensation,
+            "grand_total": totals.grand_total,
+        }
         with self.lock:
             increment = str(self.state.next_increment)
             self.state.next_increment += 1
@@ -257,15 +282,11 @@ class MagentoEmulator(Emulator):
                 "customer_firstname": first,
                 "customer_lastname": last,
                 "customer_note": comment,
-                "coupon_code": coupon[0] if coupon else None,
-                "discount_amount": float(discount),
-                "discount_description": coupon[0] if coupon else None,
-                "subtotal": float(_r(subtotal)),
-                "tax_amount": float(tax_total + shipping_incl - shipping),
-                "shipping_amount": float(shipping),
-                "shipping_tax_amount": float(shipping_incl - shipping),
+                "coupon_code": coupon.code if coupon else None,
+                "discount_description": coupon.code if coupon else None,
+                **{key: float(value) for key, value in money.items()},
+                **{f"base_{key}": float(value) for key, value in money.items()},
                 "shipping_description": "Flat Rate - Fixed",
-                "grand_total": float(total),
                 "items": order_items,
                 "billing_address": full_address,
                 "payment": {"method": payment, "additional_information": [f"{payment}-ref-{entity_id}"]},

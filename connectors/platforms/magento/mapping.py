@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from connectors import parsing
@@ -133,7 +133,13 @@ def _shipping_address(order: Mapping[str, Any]) -> Mapping[str, Any] | None:
 
 
 def parse_lines(items: Any, *, sku_is_item_number: bool) -> tuple[OrderLineRecord, ...]:
-    """Order items -> lines; a configurable parent and its child become one variant line."""
+    """Order items -> lines as sold; a configurable parent and its child become one variant line.
+
+    The parent row carries the money. Per item Magento documents the row before
+    discount (``row_total``, excl. tax), its discount (``discount_amount``,
+    incl. tax when the store applies discounts to prices incl. tax, with the tax
+    part in ``discount_tax_compensation_amount``), its tax and its percent.
+    """
     items = [parsing.mapping(i, "items[]") for i in parsing.array(items, "items", required=True)]
     children = {i.get("parent_item_id"): i for i in items if i.get("parent_item_id")}
     lines = []
@@ -142,23 +148,57 @@ def parse_lines(items: Any, *, sku_is_item_number: bool) -> tuple[OrderLineRecor
             continue  # folded into its parent
         child = children.get(item.get("item_id"))
         where = f"items[{position}]."
+
+        def money(key: str) -> Decimal:
+            return _dec(item.get(key), where + key)  # noqa: B023 (used at once)
+
         sku = parsing.text((child or item).get("sku"), where + "sku")
+        quantity = money("qty_ordered")
+        price = money("price")
+        rate = money("tax_percent")
+        row_total = money("row_total") if item.get("row_total") not in (None, "") else _r2(quantity * price)
+        discount = money("discount_amount")
+        compensation = money("discount_tax_compensation_amount")
+        tax = money("tax_amount")
+        net_discount = discount - compensation
         lines.append(
             OrderLineRecord(
                 sku=sku,
                 reference=sku if sku_is_item_number else "",
                 name=parsing.text((child or item).get("name"), where + "name") or _text(item, "name"),
-                quantity=_dec(item.get("qty_ordered"), where + "qty_ordered"),
-                unit_price_excl_vat=_dec(item.get("price"), where + "price"),
-                vat_rate=_dec(item.get("tax_percent"), where + "tax_percent"),
+                quantity=quantity,
+                unit_price_excl_vat=price,
+                vat_rate=rate,
                 is_service=item.get("product_type") == "virtual",
+                discount_amount=net_discount,
+                discount_percent=money("discount_percent"),
+                discount_reduces_vat=_discount_reduces_vat(row_total, net_discount, tax, rate),
+                row_total_excl_vat=None if row_total == _r2(quantity * price) else row_total,
+                shop_total_incl_vat=row_total - discount + tax + compensation,
             )
         )
     return tuple(lines)
 
 
+def _r2(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def _discount_reduces_vat(row_total: Decimal, net_discount: Decimal, tax: Decimal, rate: Decimal) -> bool:
+    """Whether the item's tax was computed on the discounted row (Magento's default) or
+    on the full row ("Apply Customer Tax: Before Discount"): the closer one wins.
+
+    The payload does not carry the store setting, so it is read off the numbers.
+    """
+    if not net_discount or not rate:
+        return True
+    after = abs(tax - (row_total - net_discount) * rate / 100)
+    before = abs(tax - row_total * rate / 100)
+    return after <= before
+
+
 def parse_discounts(order: Mapping[str, Any]) -> tuple[DiscountRecord, ...]:
-    """A coupon: percentage when the items carry a discount_percent, otherwise a fixed amount (S8)."""
+    """The coupon, for the record: Magento gives its amounts per item, so it is ``per_line``."""
     amount = abs(_dec(order.get("discount_amount"), "discount_amount"))
     if not amount:
         return ()
@@ -167,8 +207,31 @@ def parse_discounts(order: Mapping[str, Any]) -> tuple[DiscountRecord, ...]:
     percents = {_dec(i.get("discount_percent"), "discount_percent") for i in items if not i.get("parent_item_id")}
     percents.discard(Decimal("0"))
     if len(percents) == 1:
-        return (DiscountRecord(code=code, kind="percent", value=percents.pop()),)
-    return (DiscountRecord(code=code, kind="fixed", value=amount),)
+        return (DiscountRecord(code=code, kind="percent", value=percents.pop(), per_line=True),)
+    return (DiscountRecord(code=code, kind="fixed", value=amount, per_line=True),)
+
+
+def parse_shipping(order: Mapping[str, Any], lines: tuple[OrderLineRecord, ...]) -> tuple[Decimal, Decimal, Decimal]:
+    """(net after any shipping discount, VAT rate, gross as charged).
+
+    Magento gives the shipping's tax amount, not its rate: the rate is read
+    off the amounts and snapped to a rate the order's items use (or 0).
+    """
+    amount = _dec(order.get("shipping_amount"), "shipping_amount")
+    tax = _dec(order.get("shipping_tax_amount"), "shipping_tax_amount")
+    discount = _dec(order.get("shipping_discount_amount"), "shipping_discount_amount")
+    compensation = _dec(
+        order.get("shipping_discount_tax_compensation_amount"), "shipping_discount_tax_compensation_amount"
+    )
+    net = amount - (discount - compensation)
+    gross = amount - discount + tax + compensation
+    if not net or not tax:
+        return net, Decimal("0"), gross
+    exact = tax / net * 100
+    known = sorted({line.vat_rate for line in lines if line.vat_rate}, key=lambda r: abs(r - exact))
+    if known and abs(known[0] - exact) <= Decimal("0.6"):
+        return net, known[0], gross
+    return net, exact.quantize(Decimal("0.01"), ROUND_HALF_UP), gross
 
 
 def parse_order(
@@ -182,9 +245,8 @@ def parse_order(
     """One Magento order as an OrderRecord (S7, R4)."""
     order = parsing.mapping(order, "order")
     shipping = _shipping_assignment(order)
-    shipping_amount = _dec(order.get("shipping_amount"), "shipping_amount")
-    shipping_tax = _dec(order.get("shipping_tax_amount"), "shipping_tax_amount")
-    rate = (shipping_tax / shipping_amount * 100).quantize(Decimal("1")) if shipping_amount else Decimal("0")
+    lines = parse_lines(order.get("items"), sku_is_item_number=sku_is_item_number)
+    shipping_net, shipping_rate, shipping_gross = parse_shipping(order, lines)
     payment = parsing.mapping(order.get("payment"), "payment")
     additional = parsing.array(payment.get("additional_information"), "payment.additional_information")
     extension = parsing.mapping(order.get("extension_attributes"), "extension_attributes")
@@ -195,7 +257,7 @@ def parse_order(
         placed_at=parse_time(order.get("created_at"), "created_at", required=True),  # type: ignore[arg-type]
         updated_at=parse_time(order.get("updated_at")),
         customer=parse_customer(order, customer, erp_number_attribute=erp_number_attribute),
-        lines=parse_lines(order.get("items"), sku_is_item_number=sku_is_item_number),
+        lines=lines,
         currency=_text(order, "order_currency_code", required=True),
         payment_method=_text(payment, "method"),
         shipping_method=_text(shipping, "method"),
@@ -207,8 +269,9 @@ def parse_order(
         billing=parse_address(order.get("billing_address"), "billing_address"),
         delivery=parse_address(_shipping_address(order), "shipping address"),
         discounts=parse_discounts(order),
-        shipping_excl_vat=shipping_amount,
-        shipping_vat_rate=rate,
+        shipping_excl_vat=shipping_net,
+        shipping_vat_rate=shipping_rate,
+        shipping_incl_vat=shipping_gross,
         grand_total=_dec(order.get("grand_total"), "grand_total"),
         shop_code=store_code,
         raw=parsing.excerpt(order),

@@ -1,0 +1,291 @@
+"""Customers (V3, S3, C1-C5, R4): matching a buyer to an ERP customer, creating one exactly once,
+and the accountant's decisions on conflicts."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers.models import ConflictStatus, Customer, CustomerConflict, Resolution
+from orders.models import Order
+
+from ..base import ErpConnector
+from ..bindings import ct, erp_binding
+from ..exceptions import AuthError, MappingError, PermanentError, Problem, RetryableError
+from ..models import (
+    AttemptOutcome,
+    Connection,
+    CustomerPolicy,
+    ErrorSource,
+    ExternalRef,
+    GuestPolicy,
+    Integration,
+    Transfer,
+    TransferKind,
+    TransferState,
+)
+from ..records import (
+    AddressRecord,
+    CustomerRecord,
+)
+from ..selectors import CLAIMABLE
+from ..services import (
+    connector_for,
+)
+from ..transfers import (
+    AttemptLog,
+    ConflictPending,
+    handles,
+    remote_create,
+    transfer_ensure,
+    transfer_lookup,
+    transfer_process,
+    transfer_resend,
+)
+
+logger = logging.getLogger("connectors.engine")
+
+
+@dataclass(frozen=True)
+class CustomerChoice:
+    number: str
+    one_time: bool = False
+
+
+def _default_customer(integration: Integration, why: str) -> CustomerChoice:
+    if not integration.default_customer_no:
+        raise MappingError(
+            [
+                Problem(
+                    f"{why} and no default customer is set.",
+                    f"Set the default customer number on {integration} (V3), or give the customer an "
+                    "ERP customer number in the shop.",
+                )
+            ]
+        )
+    return CustomerChoice(integration.default_customer_no)
+
+
+def customer_resolve(*, order: Order, integration: Integration, erp: ErpConnector) -> CustomerChoice:
+    """The ERP customer for an order (V3, C1-C3, R4).
+
+    ERP number on the card -> the registered customer's binding -> guest
+    policy -> an accountant's decision -> same name + e-mail in the ERP ->
+    the policy for similar customers.
+    """
+    customer = order.customer
+    if customer is None:
+        return _default_customer(integration, f"Order {order.number} has no customer")
+    if customer.erp_customer_no:
+        return CustomerChoice(customer.erp_customer_no)
+    if bound := erp_binding(customer, integration.erp):
+        return CustomerChoice(bound)
+    if customer.is_guest and integration.guest_policy == GuestPolicy.DEFAULT:
+        return _default_customer(integration, "The buyer is a guest")
+    if customer.is_guest and integration.guest_policy == GuestPolicy.ONE_TIME:
+        choice = _default_customer(integration, "The buyer is a guest (one-time customer)")
+        return CustomerChoice(choice.number, one_time=True)
+
+    decided = (
+        CustomerConflict.objects.filter(customer=customer, erp=integration.erp, status=ConflictStatus.RESOLVED)
+        .order_by("-resolved_at")
+        .first()
+    )
+    if decided is not None:
+        if decided.resolution == Resolution.MERGE:
+            return customer_bind(customer=customer, erp=integration.erp, number=decided.merged_with_no)
+        if decided.resolution == Resolution.ONE_TIME:
+            choice = _default_customer(integration, "The accountant chose a one-time customer")
+            return CustomerChoice(choice.number, one_time=True)
+        return customer_create(customer=customer, integration=integration, erp=erp)
+
+    candidates = erp.search_customers(email=customer.email, name=customer.display_name, org_no=customer.org_no)
+    same = [
+        c
+        for c in candidates
+        if c.email.lower() == customer.email.lower() and _norm(c.name) == _norm(customer.display_name)
+    ]
+    if len(same) == 1:
+        return customer_bind(customer=customer, erp=integration.erp, number=same[0].number)
+
+    if not candidates:
+        policy, situation = integration.policy_no_similar, "No similar customer exists in the ERP"
+    elif len(candidates) == 1:
+        policy, situation = integration.policy_one_similar, "One similar customer exists in the ERP"
+    else:
+        # Several candidates: only a person can pick; merging would be a guess.
+        policy = (
+            CustomerPolicy.ASK
+            if integration.policy_one_similar == CustomerPolicy.MERGE
+            else (integration.policy_one_similar)
+        )
+        situation = f"{len(candidates)} similar customers exist in the ERP"
+
+    if policy == CustomerPolicy.ADD_NEW:
+        return customer_create(customer=customer, integration=integration, erp=erp)
+    if policy == CustomerPolicy.MERGE:
+        return customer_bind(customer=customer, erp=integration.erp, number=candidates[0].number)
+    if policy == CustomerPolicy.DEFAULT:
+        return _default_customer(integration, situation)
+    conflict_open(customer=customer, erp=integration.erp, reason=situation, candidates=candidates)
+    raise ConflictPending(f"{situation}: {customer} waits for a decision (add new / merge / one-time).")
+
+
+def _norm(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def conflict_open(*, customer: Customer, erp: Connection, reason: str, candidates) -> CustomerConflict:
+    """Record (once) that a customer needs an accountant's decision."""
+    conflict, _ = CustomerConflict.objects.get_or_create(
+        customer=customer,
+        erp=erp,
+        status=ConflictStatus.OPEN,
+        defaults={
+            "reason": reason,
+            "candidates": [
+                {"number": c.number, "name": c.name, "email": c.email, "org_no": c.org_no} for c in candidates
+            ],
+        },
+    )
+    return conflict
+
+
+def customer_bind(*, customer: Customer, erp: Connection, number: str) -> CustomerChoice:
+    """Bind the customer to an ERP number at once, so no later order asks again.
+
+    The binding is shared: other shop customers may be bound to the same ERP customer.
+    """
+    ExternalRef.objects.update_or_create(
+        connection=erp,
+        content_type=ct(customer),
+        object_id=customer.pk,
+        defaults={"external_id": number, "shared": True},
+    )
+    return CustomerChoice(number)
+
+
+def _customer_record(customer: Customer) -> CustomerRecord:
+    return CustomerRecord(
+        customer_type=customer.customer_type,
+        first_name=customer.first_name,
+        last_name=customer.last_name,
+        company=customer.company if customer.customer_type == "C" else customer.full_name,
+        org_no=customer.org_no,
+        language=customer.language,
+        email=customer.email,
+        phone=customer.phone,
+        fax=customer.fax,
+        mobile=customer.mobile,
+        is_guest=customer.is_guest,
+        billing=AddressRecord(
+            street=customer.billing_street,
+            postcode=customer.billing_postcode,
+            city=customer.billing_city,
+            country=customer.billing_country,
+        ),
+        delivery=AddressRecord(
+            street=customer.delivery_street,
+            postcode=customer.delivery_postcode,
+            city=customer.delivery_city,
+            country=customer.delivery_country,
+        ),
+    )
+
+
+def customer_create(*, customer: Customer, integration: Integration, erp: ErpConnector) -> CustomerChoice:
+    """Create the customer in the ERP through its own transfer, now (S3, S7: customer first).
+
+    The customer transfer goes through the same machinery as any other (claim,
+    lookup of an unsettled earlier attempt, create, bind), so two orders of one
+    new buyer on two workers create it once. While it is not created, the
+    order waits: its error says why.
+    """
+    transfer = transfer_ensure(connection=integration.erp, obj=customer, kind=TransferKind.CUSTOMER)
+    if transfer.state == TransferState.SENT and transfer.remote_id:
+        return customer_bind(customer=customer, erp=integration.erp, number=transfer.remote_id)
+    if transfer.state in (TransferState.NEEDS_ATTENTION, TransferState.CONFLICT):
+        # The order was resent: its customer is tried again with it.
+        transfer.move_to(TransferState.PENDING)
+        transfer.save(update_fields=["state", "updated_at"])
+    Transfer.objects.filter(pk=transfer.pk, state__in=CLAIMABLE).update(next_attempt_at=timezone.now())
+    if transfer_process(transfer_id=transfer.pk) is None:
+        raise RetryableError(
+            _("Customer %(customer)s is being created in the ERP by another worker.") % {"customer": customer},
+            hint=_("Retried automatically in a moment."),
+        )
+    transfer.refresh_from_db()
+    if transfer.state == TransferState.SENT:
+        return CustomerChoice(transfer.remote_id)
+    message = _("Customer %(customer)s could not be created in the ERP yet: %(error)s") % {
+        "customer": customer,
+        "error": transfer.last_error,
+    }
+    if transfer.error_source == ErrorSource.CREDENTIALS:
+        raise AuthError(transfer.last_error, hint=transfer.last_hint)
+    if transfer.state == TransferState.NEEDS_ATTENTION:
+        raise PermanentError(message, hint=transfer.last_hint)
+    raise RetryableError(message, hint=_("The order is sent once its customer exists in the ERP."))
+
+
+@handles(TransferKind.CUSTOMER)
+def customer_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
+    """Create one customer in the ERP, exactly once (S3, C1-C3)."""
+    customer = Customer.objects.get(pk=transfer.object_id)
+    if bound := erp_binding(customer, transfer.connection):
+        return AttemptOutcome.FOUND, bound
+    erp: ErpConnector = connector_for(transfer.connection)  # type: ignore[assignment]
+    number = transfer_lookup(transfer, lookup=lambda: _customer_lookup(customer=customer, erp=erp))
+    outcome = AttemptOutcome.FOUND
+    if not number:
+        record = _customer_record(customer)
+        log.request_excerpt = f"name={record.company or customer.full_name} email={record.email}"
+        with remote_create(transfer):
+            number = erp.create_customer(record)
+        outcome = AttemptOutcome.SENT
+    customer_bind(customer=customer, erp=transfer.connection, number=number)
+    return outcome, number
+
+
+def _customer_lookup(*, customer: Customer, erp: ErpConnector) -> str | None:
+    """The ERP customer an earlier, unsettled create made: the one with the buyer's e-mail."""
+    same = [
+        c
+        for c in erp.search_customers(email=customer.email, name=customer.display_name, org_no="")
+        if c.email.lower() == customer.email.lower()
+    ]
+    if len(same) > 1:
+        raise PermanentError(
+            f"{len(same)} ERP customers have the e-mail {customer.email}; an earlier attempt may have created "
+            "one of them.",
+            hint="Put the right ERP customer number on the customer card, then resend the order.",
+        )
+    return same[0].number if same else None
+
+
+def conflict_resolve(*, conflict: CustomerConflict, resolution: str, user) -> list[int]:
+    """Record an accountant's decision and release the customer's waiting orders (C4).
+
+    Returns the ids of the transfers queued again.
+    """
+    if resolution == Resolution.MERGE and not conflict.similar_no:
+        raise ValueError("Merge needs exactly one similar customer; choose 'add new' or 'one-time'.")
+    with transaction.atomic():
+        conflict.mark_resolved(
+            resolution=resolution,
+            user=user,
+            merged_with_no=(conflict.similar_no if resolution == Resolution.MERGE else ""),
+        )
+        conflict.save()
+        waiting = Transfer.objects.filter(
+            connection=conflict.erp,
+            kind=TransferKind.SALES_ORDER,
+            state=TransferState.CONFLICT,
+            content_type=ct(Order),
+            object_id__in=Order.objects.filter(customer=conflict.customer).values("pk"),
+        ).values_list("pk", flat=True)
+        return transfer_resend(transfer_ids=list(waiting)).queued

@@ -1,0 +1,70 @@
+"""A connection's sync cycle and its test: which flows run for a shop or an ERP."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+
+from .. import registry
+from ..base import Capability
+from ..models import (
+    AuthState,
+    Connection,
+    Role,
+    SyncRun,
+)
+from ..pulls import run_guarded
+from ..services import (
+    connection_cycle_claim,
+    connection_cycle_release,
+    connector_for,
+)
+from .catalogue import shop_pull_products
+from .orders_in import shop_pull_orders
+from .prices import erp_pull_prices
+from .statuses import erp_pull_statuses
+from .stock import erp_sync_stock
+
+logger = logging.getLogger("connectors.engine")
+
+
+def connection_cycle(*, connection: Connection) -> list[SyncRun]:
+    """One sync cycle of a connection: what its role and capabilities call for (R1, R7, S1, S2).
+
+    One cycle per connection at a time: a cycle asked for while one runs is
+    skipped (the running one reads the same records). While the connection's
+    credentials are refused, the cycle is only a test: once it succeeds, the
+    next cycle runs in full.
+    """
+    if not connection_cycle_claim(connection_id=connection.pk):
+        return []
+    try:
+        if connection.auth_state == AuthState.NEEDS_CREDENTIALS:
+            return [connection_test(connection=connection)]
+        capabilities = registry.get(connection.platform).capabilities
+        runs: list[SyncRun] = []
+        if connection.role == Role.SHOP:
+            if Capability.PULL_PRODUCTS in capabilities:
+                runs.append(shop_pull_products(connection=connection))
+            if Capability.PULL_ORDERS in capabilities:
+                runs.append(shop_pull_orders(connection=connection))
+        else:
+            if Capability.STOCK in capabilities:
+                runs.append(erp_sync_stock(connection=connection))
+            if Capability.CHANGED_ITEMS in capabilities:
+                runs.append(erp_pull_prices(connection=connection))
+            if Capability.ORDER_STATUSES in capabilities:
+                runs.append(erp_pull_statuses(connection=connection))
+        return runs
+    finally:
+        connection_cycle_release(connection_id=connection.pk)
+
+
+def connection_test(*, connection: Connection) -> SyncRun:
+    """Make one authenticated call with fresh credentials and record the outcome as a run
+    of kind 'test'. Success clears a credentials refusal and resumes what waited on it."""
+
+    def body(counts: Counter[str]) -> None:
+        counts["message"] = connector_for(connection).test()  # type: ignore[assignment]
+
+    return run_guarded(connection=connection, kind="test", body=body)

@@ -1,0 +1,142 @@
+"""Orders out (V1-V5, S7, S8): one shop order becomes one ERP sales order, exactly once.
+
+Read afresh on a retry, settle an unknown earlier outcome, build and check the
+whole order (items, lines, totals) before any remote write, then the customer,
+then the create, binding the ERP number in its own short transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+
+from orders.models import Order
+
+from ..base import ErpConnector, ShopConnector
+from ..bindings import ct
+from ..exceptions import MappingError, PermanentError, Problem
+from ..models import (
+    AttemptOutcome,
+    ExternalRef,
+    Integration,
+    Transfer,
+    TransferKind,
+)
+from ..pipeline import line_item_problem, remote_error_hint, sales_order_build, validate_order
+from ..services import (
+    connector_for,
+    enqueue,
+    speaking_to,
+)
+from ..transfers import (
+    AttemptLog,
+    handles,
+    remote_create,
+    transfer_ensure,
+    transfer_lookup,
+)
+from .customers import customer_resolve
+from .mirror import order_upsert
+
+logger = logging.getLogger("connectors.engine")
+
+
+def items_resolve(*, order: Order, integration: Integration, erp: ErpConnector) -> tuple[dict[int, str], list[Problem]]:
+    """Each line's ERP item: variant/product reference -> product code in the ERP -> default item (V2, R4)."""
+    numbers: dict[int, str] = {}
+    problems: list[Problem] = []
+    for line in order.lines.all():
+        number = line.reference or (line.product.reference if line.product else "")
+        if not number and line.is_service:
+            number = integration.service_item_map.get(line.name, "")
+        if not number and line.sku and not line.is_service:
+            item = erp.find_item(line.sku)
+            number = item.number if item is not None and item.active else ""
+        number = number or integration.default_item_no
+        if number:
+            numbers[line.pk] = number
+        else:
+            problems.append(line_item_problem(line))
+    return numbers, problems
+
+
+def order_refresh(*, order: Order, shop: ShopConnector) -> Order:
+    """Read the order afresh from the shop (a retry never replays stale data)."""
+    ref = ExternalRef.objects.filter(connection=order.shop, content_type=ct(Order), object_id=order.pk).first()
+    if ref is None:
+        return order
+    return order_upsert(shop=order.shop, record=shop.fetch_order(ref.external_id)).order
+
+
+def order_load(order_id: int) -> Order:
+    return (
+        Order.objects.select_related("shop", "customer", "shop__integration")
+        .prefetch_related("lines__product", "addresses", "discounts")
+        .get(pk=order_id)
+    )
+
+
+@handles(TransferKind.SALES_ORDER)
+def order_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
+    """Send one order to the ERP as a sales order, exactly once (V1-V5, S7, S8)."""
+    order = order_load(transfer.object_id)
+    if order.erp_order_no:
+        return AttemptOutcome.FOUND, order.erp_order_no
+    integration = order.shop.integration
+    erp: ErpConnector = connector_for(transfer.connection)  # type: ignore[assignment]
+
+    found = transfer_lookup(transfer, lookup=lambda: erp.find_sales_order(order.number, since=transfer.created_at))
+    if found:
+        order_bind(order=order, number=found)
+        return AttemptOutcome.FOUND, found
+    if transfer.tries > 1:
+        with speaking_to(order.shop):
+            order = order_refresh(order=order, shop=connector_for(order.shop))  # type: ignore[arg-type]
+        order = order_load(order.pk)
+
+    problems = validate_order(order, integration=integration)
+    if problems:
+        raise MappingError(problems)
+    item_numbers, problems = items_resolve(order=order, integration=integration, erp=erp)
+    if problems:
+        raise MappingError(problems)
+    choice = customer_resolve(order=order, integration=integration, erp=erp)
+    record, problems = sales_order_build(
+        order,
+        integration=integration,
+        item_numbers=item_numbers,
+        customer_no=choice.number,
+        one_time=choice.one_time,
+    )
+    if problems:
+        raise MappingError(problems)
+
+    log.request_excerpt = _excerpt(record)
+    try:
+        with remote_create(transfer):
+            number = erp.create_sales_order(record)
+    except PermanentError as exc:
+        exc.hint = (
+            remote_error_hint(exc.code, exc.subject, order=order, integration=integration, record=record) or exc.hint
+        )
+        raise
+    order_bind(order=order, number=number)
+    return AttemptOutcome.SENT, number
+
+
+def order_bind(*, order: Order, number: str) -> None:
+    """Store the ERP number on the order in its own short transaction (V4, S9), then
+    queue the write-back to the shop."""
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        locked.set_erp_order_no(number)
+        locked.save(update_fields=["erp_order_no", "updated_at"])
+        order.erp_order_no = number
+        status = transfer_ensure(connection=order.shop, obj=order, kind=TransferKind.ORDER_STATUS)
+        enqueue("connectors.tasks.process_transfer", status.pk)
+
+
+def _excerpt(record) -> str:
+    lines = "; ".join(f"{li.quantity}×{li.item_no} {li.amount}" for li in record.lines)
+    return f"customer={record.customer_no} ext={record.external_order_no} total={record.total_incl_vat} lines=[{lines}]"

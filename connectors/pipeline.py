@@ -253,7 +253,7 @@ def sales_order_build(
     for line in erp_lines:
         gross_by_rate[line.vat_rate] += line.amount * (1 + line.vat_rate / HUNDRED)
 
-    untaxed = sum((s.untaxed_discount for s in sold), ZERO)
+    untaxed = sum((s.untaxed_discount for s in sold), ZERO) + order.discount_after_vat
     if untaxed:
         erp_lines.append(
             simple_line(

@@ -109,6 +109,9 @@ class OrderRecord:
     shipping_excl_vat: Decimal = Decimal("0")  # after any discount on the shipping
     shipping_vat_rate: Decimal = Decimal("0")
     shipping_incl_vat: Decimal | None = None  # as the shop charged it, for the totals check
+    # A discount the shop took off after VAT that belongs to no line (the shipping's, when the
+    # store applies tax before discount): it does not lower the VAT.
+    discount_after_vat: Decimal = Decimal("0")
     grand_total: Decimal = Decimal("0")
     shop_code: str = ""  # the store / shop view the order came from (several shops on one ERP, S7)
     # The raw payload, cut short: shown when the record is set aside. Not part of its identity.

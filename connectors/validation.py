@@ -141,6 +141,9 @@ def order_problems(record: OrderRecord) -> list[str]:
     problems += _number(record.grand_total, what="grand_total", below=total_below)
     problems += _number(record.shipping_excl_vat, what="shipping_excl_vat", below=total_below)
     problems += _number(record.shipping_vat_rate, what="shipping_vat_rate", below=rate_below, low=Decimal("0"))
+    problems += _number(record.discount_after_vat, what="discount_after_vat", below=total_below)
+    if record.shipping_incl_vat is not None:
+        problems += _number(record.shipping_incl_vat, what="shipping_incl_vat", below=total_below)
     problems += _customer(record.customer, _("customer: "))
     problems += _address(record.billing, _("billing address: "))
     problems += _address(record.delivery, _("delivery address: "))

@@ -38,6 +38,12 @@ class Order(models.Model):
     shipping_excl_vat = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
     shipping_vat_rate = models.DecimalField(max_digits=5, decimal_places=2, default=ZERO)
     shipping_incl_vat = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    discount_after_vat = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        default=ZERO,
+        help_text=_("A discount the shop took off after VAT that belongs to no line."),
+    )
     grand_total = models.DecimalField(
         max_digits=14, decimal_places=2, default=ZERO, help_text=_("Total incl. VAT as the shop states it.")
     )

@@ -141,6 +141,7 @@ def order_upsert(*, shop: Connection, record: OrderRecord) -> UpsertResult:
             "shipping_excl_vat": record.shipping_excl_vat,
             "shipping_vat_rate": record.shipping_vat_rate,
             "shipping_incl_vat": record.shipping_incl_vat,
+            "discount_after_vat": record.discount_after_vat,
             "grand_total": record.grand_total,
         }
         if order is None:

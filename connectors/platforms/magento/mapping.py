@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -211,11 +212,26 @@ def parse_discounts(order: Mapping[str, Any]) -> tuple[DiscountRecord, ...]:
     return (DiscountRecord(code=code, kind="fixed", value=amount, per_line=True),)
 
 
-def parse_shipping(order: Mapping[str, Any], lines: tuple[OrderLineRecord, ...]) -> tuple[Decimal, Decimal, Decimal]:
-    """(net after any shipping discount, VAT rate, gross as charged).
+# Rates a shipping line may carry when no item of the order has it (VAT rates used in Europe).
+COMMON_RATES = [Decimal(r) for r in ("0", "5", "6", "7", "8", "9", "10", "12", "13", "14", "15", "17", "19", "20",
+                                      "21", "22", "23", "24", "25", "27")]  # fmt: skip
 
-    Magento gives the shipping's tax amount, not its rate: the rate is read
-    off the amounts and snapped to a rate the order's items use (or 0).
+
+@dataclass(frozen=True)
+class Shipping:
+    net: Decimal  # excl. VAT, after any discount that lowered the VAT
+    rate: Decimal
+    gross: Decimal  # as the shop charged it
+    discount_after_vat: Decimal  # a shipping discount the shop took off after VAT
+
+
+def parse_shipping(order: Mapping[str, Any], lines: tuple[OrderLineRecord, ...]) -> Shipping:
+    """The shipping as Magento charged it.
+
+    Magento gives the shipping's tax amount, not its rate: the rate is read off
+    the amounts and snapped to a rate of the order's items or a common VAT rate.
+    A shipping discount lowered the VAT base unless the store applies tax
+    before discount: whichever base gives a real rate is the one used.
     """
     amount = _dec(order.get("shipping_amount"), "shipping_amount")
     tax = _dec(order.get("shipping_tax_amount"), "shipping_tax_amount")
@@ -223,15 +239,28 @@ def parse_shipping(order: Mapping[str, Any], lines: tuple[OrderLineRecord, ...])
     compensation = _dec(
         order.get("shipping_discount_tax_compensation_amount"), "shipping_discount_tax_compensation_amount"
     )
-    net = amount - (discount - compensation)
+    net_discount = discount - compensation
     gross = amount - discount + tax + compensation
-    if not net or not tax:
-        return net, Decimal("0"), gross
-    exact = tax / net * 100
-    known = sorted({line.vat_rate for line in lines if line.vat_rate}, key=lambda r: abs(r - exact))
-    if known and abs(known[0] - exact) <= Decimal("0.6"):
-        return net, known[0], gross
-    return net, exact.quantize(Decimal("0.01"), ROUND_HALF_UP), gross
+    if not tax:
+        return Shipping(amount - net_discount, Decimal("0"), gross, Decimal("0"))
+    # The order's own rates first: a small amount fits several rates, and the items' are the likely ones.
+    tiers = [sorted({line.vat_rate for line in lines if line.vat_rate}), COMMON_RATES]
+    for tier in tiers:
+        fits = []
+        for order_, (base, after_vat) in enumerate(((amount - net_discount, Decimal("0")), (amount, net_discount))):
+            if base <= 0 or not tier:
+                continue
+            exact = tax / base * 100
+            near = min(tier, key=lambda r: abs(r - exact))
+            # What a cent of rounding (the tax, and the net when prices include tax) can explain.
+            slack = Decimal("0.01") / base * 100
+            if abs(near - exact) <= slack:
+                fits.append((abs(near - exact) / slack, order_, base, near, after_vat))
+        if fits:
+            _, _, base, rate, after_vat = min(fits)
+            return Shipping(base, rate, gross, after_vat)
+    base = amount - net_discount
+    return Shipping(base, (tax / base * 100).quantize(Decimal("0.01"), ROUND_HALF_UP), gross, Decimal("0"))
 
 
 def parse_order(
@@ -246,7 +275,7 @@ def parse_order(
     order = parsing.mapping(order, "order")
     shipping = _shipping_assignment(order)
     lines = parse_lines(order.get("items"), sku_is_item_number=sku_is_item_number)
-    shipping_net, shipping_rate, shipping_gross = parse_shipping(order, lines)
+    freight = parse_shipping(order, lines)
     payment = parsing.mapping(order.get("payment"), "payment")
     additional = parsing.array(payment.get("additional_information"), "payment.additional_information")
     extension = parsing.mapping(order.get("extension_attributes"), "extension_attributes")
@@ -269,9 +298,10 @@ def parse_order(
         billing=parse_address(order.get("billing_address"), "billing_address"),
         delivery=parse_address(_shipping_address(order), "shipping address"),
         discounts=parse_discounts(order),
-        shipping_excl_vat=shipping_net,
-        shipping_vat_rate=shipping_rate,
-        shipping_incl_vat=shipping_gross,
+        shipping_excl_vat=freight.net,
+        shipping_vat_rate=freight.rate,
+        shipping_incl_vat=freight.gross,
+        discount_after_vat=freight.discount_after_vat,
         grand_total=_dec(order.get("grand_total"), "grand_total"),
         shop_code=store_code,
         raw=parsing.excerpt(order),

@@ -132,6 +132,24 @@ def line_item_problem(line) -> Problem:
     )
 
 
+def unknown_item_problem(line, number: str, *, integration) -> Problem:
+    """A line whose item number the ERP does not know, and no default item may stand in."""
+    why = (
+        _("the integration is set to stop on unknown items")
+        if integration.default_item_no
+        else _("no default item is set")
+    )
+    return Problem(
+        _("Line '%(name)s' (SKU %(sku)s) has ERP item number '%(number)s', which the ERP does not know; %(why)s.")
+        % {"name": line.name, "sku": line.sku or "—", "number": number, "why": why},
+        _(
+            "Create item '%(number)s' in the ERP or correct the product's reference in the shop, then resend; "
+            "or set a default item on %(integration)s and let unknown items go as it."
+        )
+        % {"number": number, "integration": integration},
+    )
+
+
 def address_record(address) -> AddressRecord | None:
     if address is None:
         return None

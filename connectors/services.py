@@ -71,6 +71,32 @@ def connector_for(connection: Connection) -> Connector:
     )
 
 
+# --- what the ERP knows --------------------------------------------------------
+
+# (connection, item number) -> (known, valid until): per worker process. Known items are
+# remembered for a cycle's length; unknown ones briefly, so a newly created item is
+# picked up by the next attempt.
+_items: dict[tuple[int, str], tuple[bool, float]] = {}
+
+
+def erp_item_known(*, connection_id: int, erp: Connector, number: str) -> bool:
+    """Whether the ERP has an active item with this number (one ``find_item`` call, then cached)."""
+    key = (connection_id, number)
+    cached = _items.get(key)
+    now = time.monotonic()
+    if cached is not None and cached[1] > now:
+        return cached[0]
+    item = erp.find_item(number)  # type: ignore[attr-defined]
+    known = item is not None and item.active
+    _items[key] = (known, now + (settings.ITEM_CACHE_SECONDS if known else 30))
+    return known
+
+
+def erp_items_forget() -> None:
+    """Drop what this process remembers of the ERPs' items (tests)."""
+    _items.clear()
+
+
 # --- enqueueing ---------------------------------------------------------------
 
 

@@ -136,6 +136,8 @@ TRANSFER_SENDING_TIMEOUT = env("TRANSFER_SENDING_TIMEOUT")
 # One sync cycle per connection at a time: the running cycle renews a lease this long,
 # so a worker killed mid-cycle delays the next cycle by at most this.
 CYCLE_LEASE_SECONDS = env("CYCLE_LEASE_SECONDS")
+# How long a worker remembers that an ERP item exists (saves a lookup per order line).
+ITEM_CACHE_SECONDS = 300
 TRANSFER_TICK_BATCH = 500  # transfers enqueued per tick at most
 
 # --- django-q2 ---

@@ -8,8 +8,10 @@ then the create, binding the ERP number in its own short transaction.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, replace
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from orders.models import Order
 
@@ -22,13 +24,16 @@ from ..models import (
     Integration,
     Transfer,
     TransferKind,
+    UnknownItemPolicy,
 )
-from ..pipeline import line_item_problem, remote_error_hint, sales_order_build, validate_order
-from ..services import (
-    connector_for,
-    enqueue,
-    speaking_to,
+from ..pipeline import (
+    line_item_problem,
+    remote_error_hint,
+    sales_order_build,
+    unknown_item_problem,
+    validate_order,
 )
+from ..services import connector_for, enqueue, erp_item_known, speaking_to
 from ..transfers import (
     AttemptLog,
     handles,
@@ -42,23 +47,48 @@ from .mirror import order_upsert
 logger = logging.getLogger("connectors.engine")
 
 
-def items_resolve(*, order: Order, integration: Integration, erp: ErpConnector) -> tuple[dict[int, str], list[Problem]]:
-    """Each line's ERP item: variant/product reference -> product code in the ERP -> default item (V2, R4)."""
+@dataclass(frozen=True)
+class ResolvedItems:
+    """Each line's ERP item number, the text of lines sent as the default item, and what stops the order."""
+
+    numbers: dict[int, str]
+    descriptions: dict[int, str]
+    problems: list[Problem]
+
+
+def items_resolve(*, order: Order, integration: Integration, erp: ErpConnector) -> ResolvedItems:
+    """Each line's ERP item (V2, R4): the variant's or product's reference, a service by its
+    name, or the SKU when the ERP knows it; every number is checked to exist in the ERP
+    (cached for a while, so the happy path costs no extra call per order). A number the ERP
+    does not know goes as the default item, keeping the shop's name, SKU and price in its
+    text, or stops the order, as the integration says."""
     numbers: dict[int, str] = {}
+    descriptions: dict[int, str] = {}
     problems: list[Problem] = []
     for line in order.lines.all():
         number = line.reference or (line.product.reference if line.product else "")
         if not number and line.is_service:
             number = integration.service_item_map.get(line.name, "")
         if not number and line.sku and not line.is_service:
-            item = erp.find_item(line.sku)
-            number = item.number if item is not None and item.active else ""
-        number = number or integration.default_item_no
+            number = line.sku if erp_item_known(connection_id=integration.erp_id, erp=erp, number=line.sku) else ""
+        elif number and not erp_item_known(connection_id=integration.erp_id, erp=erp, number=number):
+            if integration.unknown_item_policy == UnknownItemPolicy.STOP or not integration.default_item_no:
+                problems.append(unknown_item_problem(line, number, integration=integration))
+                continue
+            descriptions[line.pk] = _("%(name)s (SKU %(sku)s, not in the ERP as %(number)s)") % {
+                "name": line.name,
+                "sku": line.sku or "—",
+                "number": number,
+            }
+            number = ""
+        if not number and integration.default_item_no:
+            number = integration.default_item_no
+            descriptions.setdefault(line.pk, _("%(name)s (SKU %(sku)s)") % {"name": line.name, "sku": line.sku or "—"})
         if number:
             numbers[line.pk] = number
         else:
             problems.append(line_item_problem(line))
-    return numbers, problems
+    return ResolvedItems(numbers, descriptions, problems)
 
 
 def order_refresh(*, order: Order, shop: ShopConnector) -> Order:
@@ -95,22 +125,22 @@ def order_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
             order = order_refresh(order=order, shop=connector_for(order.shop))  # type: ignore[arg-type]
         order = order_load(order.pk)
 
-    problems = validate_order(order, integration=integration)
-    if problems:
-        raise MappingError(problems)
-    item_numbers, problems = items_resolve(order=order, integration=integration, erp=erp)
+    # The whole order is built and checked before anything is written remotely: a
+    # customer is never created for an order that then fails its checks.
+    resolved = items_resolve(order=order, integration=integration, erp=erp)
+    record, build_problems = sales_order_build(
+        order,
+        integration=integration,
+        item_numbers=resolved.numbers,
+        descriptions=resolved.descriptions,
+        customer_no="",
+        one_time=False,
+    )
+    problems = validate_order(order, integration=integration) + resolved.problems + build_problems
     if problems:
         raise MappingError(problems)
     choice = customer_resolve(order=order, integration=integration, erp=erp)
-    record, problems = sales_order_build(
-        order,
-        integration=integration,
-        item_numbers=item_numbers,
-        customer_no=choice.number,
-        one_time=choice.one_time,
-    )
-    if problems:
-        raise MappingError(problems)
+    record = replace(record, customer_no=choice.number, one_time=choice.one_time)
 
     log.request_excerpt = _excerpt(record)
     try:

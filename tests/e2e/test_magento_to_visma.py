@@ -69,8 +69,9 @@ def test_product_unknown_to_the_erp_and_no_default_item_fails_with_a_hint(demo, 
     run(demo)
     transfer = order_transfer(placed["increment_id"])
     assert transfer.state == TransferState.NEEDS_ATTENTION
-    assert "Inventory item 'NY-VARE-9' not found." in transfer.last_error
-    assert "No default item is set either." in transfer.last_hint
+    assert "'NY-VARE-9', which the ERP does not know; no default item is set" in transfer.last_error
+    assert "Create item 'NY-VARE-9' in the ERP" in transfer.last_hint
+    assert visma.calls["POST /v1/salesorder"] == 0  # found before sending
 
 
 def test_guest_under_ask_waits_as_a_conflict(demo, magento, visma):

@@ -55,22 +55,56 @@ def test_v2_v3_product_without_reference_and_guest_use_the_defaults(visma_world)
     assert stored["shippingContact"]["attention"] == {"value": "Åse Ødegård"}  # name still on the order
 
 
-def test_unknown_item_reference_needs_attention_with_visma_text_and_a_hint(visma_world):
-    line = OrderLineRecord(
-        sku="X",
-        reference="FINNES-IKKE",
-        name="Skjerf",
-        quantity=Decimal("1"),
-        unit_price_excl_vat=Decimal("10"),
-        vat_rate=Decimal("25"),
-    )
-    placed = visma_world.place(lines=(line,))
+SKJERF = OrderLineRecord(
+    sku="SKJ-1",
+    reference="FINNES-IKKE",
+    name="Skjerf",
+    quantity=Decimal("1"),
+    unit_price_excl_vat=Decimal("10"),
+    vat_rate=Decimal("25"),
+)
+
+
+def test_v2_an_item_the_erp_does_not_know_goes_as_the_default_item_keeping_name_sku_and_price(visma_world):
+    placed = visma_world.place(lines=(SKJERF,))
+    sync(visma_world)
+    [stored] = visma_world.visma.orders_with_ref(placed.number)
+    [line] = stored["lines"]
+    assert line["inventory"]["number"] == "ANNEN"
+    assert line["description"] == "Skjerf (SKU SKJ-1, not in the ERP as FINNES-IKKE)"
+    assert line["unitPrice"] == 10.0
+
+
+def test_v5_with_stop_an_unknown_item_needs_attention_before_anything_is_sent(visma_world):
+    visma_world.integration.unknown_item_policy = "stop"
+    visma_world.integration.save()
+    placed = visma_world.place(lines=(SKJERF,))
     sync(visma_world)
     transfer = order_transfer(placed.number)
     assert transfer.state == TransferState.NEEDS_ATTENTION
-    assert "Inventory item 'FINNES-IKKE' not found." in transfer.last_error  # verbatim from Visma
-    assert "'Skjerf'" in transfer.last_hint and "default item is 'ANNEN'" in transfer.last_hint
-    assert visma_world.visma.orders_with_ref(placed.number) == []
+    assert "'FINNES-IKKE', which the ERP does not know; the integration is set to stop" in transfer.last_error
+    assert "Create item 'FINNES-IKKE' in the ERP" in transfer.last_hint
+    assert visma_world.visma.calls["POST /v1/salesorder"] == 0
+
+
+def test_v5_an_item_refused_by_visma_after_all_keeps_visma_words_and_a_hint(visma_world):
+    # The ERP knew the item when it was checked, then refused it (deleted in between).
+    from connectors.services import erp_item_known
+
+    erp_item_known(connection_id=visma_world.erp.pk, erp=_visma(visma_world), number="ITEM-1")
+    del visma_world.visma.state.items["ITEM-1"]
+    placed = visma_world.place()
+    sync(visma_world)
+    transfer = order_transfer(placed.number)
+    assert transfer.state == TransferState.NEEDS_ATTENTION
+    assert "Inventory item 'ITEM-1' not found." in transfer.last_error  # verbatim from Visma
+    assert "'Genser, blå, M'" in transfer.last_hint and "default item is 'ANNEN'" in transfer.last_hint
+
+
+def _visma(world):
+    from connectors.services import connector_for
+
+    return connector_for(world.erp)
 
 
 def test_unknown_customer_number_points_at_the_default_customer(visma_world):
@@ -122,7 +156,7 @@ def test_429_waits_for_retry_after(visma_world):
 
 
 def test_an_exhausted_rate_limit_window_stops_calls_before_a_429(visma_world):
-    visma_world.visma.rate_limit = 2
+    visma_world.visma.rate_limit = 3  # one call checks the item, two create orders
     placed = [visma_world.place() for _ in range(3)]
     sync(visma_world)
     states = [order_transfer(p.number).state for p in placed]
@@ -251,3 +285,14 @@ def test_gave_up_after_an_unknown_outcome_then_resend_gives_exactly_one_visma_or
     assert order_transfer(placed.number).state == TransferState.SENT
     assert len(visma.orders_with_ref(placed.number)) == 1
     assert visma.calls["POST /v1/salesorder"] == 1
+
+
+def test_no_remote_write_for_an_order_that_fails_its_checks_not_even_its_new_customer(visma_world):
+    visma_world.integration.policy_no_similar = "add_new"
+    visma_world.integration.save()
+    placed = visma_world.place(customer=GUEST, grand_total=Decimal("1.00"))  # totals disagree
+    sync(visma_world)
+    transfer = order_transfer(placed.number)
+    assert transfer.state == TransferState.NEEDS_ATTENTION and "differs from the computed total" in transfer.last_error
+    writes = [(method, path) for method, path, _ in visma_world.visma.requests if method != "GET"]
+    assert writes == [("POST", "/connect/token")]  # a token, and nothing created: no customer, no order

@@ -38,6 +38,8 @@ class Capability(enum.StrEnum):
     ORDER_STATUSES = "order_statuses"
     STOCK = "stock"
     CHANGED_ITEMS = "changed_items"
+    UPDATE_CUSTOMERS = "update_customers"  # force-update a bound customer's card (S3)
+    ONE_TIME_CUSTOMERS = "one_time_customers"  # the ERP keeps one-time customers of its own (C3)
 
 
 class RateLimiter:
@@ -132,7 +134,15 @@ class ErpConnector(Connector):
         raise NotImplementedError
 
     def create_customer(self, customer: CustomerRecord) -> str:
-        """Create the customer (S3) and return its ERP number."""
+        """Create the customer (S3) and return its ERP number. ``customer.one_time``: as a
+        one-time customer, where the ERP has them (capability ONE_TIME_CUSTOMERS).
+
+        Raises AmbiguousError when the request was sent but no valid answer came.
+        """
+        raise NotImplementedError
+
+    def update_customer(self, number: str, customer: CustomerRecord) -> None:
+        """Overwrite the ERP customer's card with the shop's (S3 force update). Idempotent."""
         raise NotImplementedError
 
     def find_item(self, number: str) -> ItemRecord | None:

@@ -44,6 +44,7 @@ class CustomerRecord:
     billing: AddressRecord | None = None
     delivery: AddressRecord | None = None
     updated_at: dt.datetime | None = None
+    one_time: bool = False  # create as a one-time customer where the ERP has them (C3)
 
 
 @dataclass(frozen=True)
@@ -243,3 +244,43 @@ class BadRecord:
     excerpt: str = ""
     label: str = ""  # what a person calls it: "order 100000123"
     updated_at: dt.datetime | None = None
+
+
+# The S7 order fields an ERP may have no place of its own for, in the order they are
+# written into the order's internal note when it has none: (record attribute, label).
+S7_NOTE_FIELDS: tuple[tuple[str, str], ...] = (
+    ("customer_type", "Customer type"),
+    ("customer_first_name", "First name"),
+    ("customer_last_name", "Last name"),
+    ("customer_company", "Company"),
+    ("org_no", "Org. no."),
+    ("language", "Language"),
+    ("one_time", "One-time customer"),
+    ("payment_method_code", "Payment method"),
+    ("shipping_method_code", "Shipping method"),
+    ("payment_reference", "Payment reference"),
+    ("send_confirmation", "ERP sends the order confirmation"),
+    ("customer_reference", "Customer reference"),
+    ("email", "Buyer e-mail"),
+    ("shop_email", "Shop e-mail"),
+    ("external_order_no", "Shop order no."),
+    ("shop_id", "Shop id"),
+)
+
+
+def s7_note(order: SalesOrderRecord, *, mapped: frozenset[str] | set[str]) -> str:
+    """The internal comment, followed by a line per S7 field the ERP has no field for (``mapped``
+    names those it has). Empty and false values are left out; C/P is spelled out."""
+    lines = [order.internal_comment] if order.internal_comment else []
+    for attr, label in S7_NOTE_FIELDS:
+        if attr in mapped:
+            continue
+        value = getattr(order, attr)
+        if value in ("", None, False):
+            continue
+        if attr == "customer_type":
+            value = {"C": "C (company)", "P": "P (private person)"}.get(value, value)
+        elif value is True:
+            value = "yes"
+        lines.append(f"{label}: {value}")
+    return "\n".join(lines)

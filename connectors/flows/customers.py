@@ -3,6 +3,7 @@ and the accountant's decisions on conflicts."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 from customers.models import ConflictStatus, Customer, CustomerConflict, Resolution
 from orders.models import Order
 
-from ..base import ErpConnector
+from ..base import Capability, ErpConnector
 from ..bindings import ct, erp_binding
 from ..exceptions import AuthError, MappingError, PermanentError, Problem, RetryableError
 from ..models import (
@@ -87,8 +88,7 @@ def customer_resolve(*, order: Order, integration: Integration, erp: ErpConnecto
     if customer.is_guest and integration.guest_policy == GuestPolicy.DEFAULT:
         return _default_customer(integration, "The buyer is a guest")
     if customer.is_guest and integration.guest_policy == GuestPolicy.ONE_TIME:
-        choice = _default_customer(integration, "The buyer is a guest (one-time customer)")
-        return CustomerChoice(choice.number, one_time=True)
+        return customer_one_time(customer=customer, integration=integration, erp=erp, why="The buyer is a guest")
 
     decided = (
         CustomerConflict.objects.filter(customer=customer, erp=integration.erp, status=ConflictStatus.RESOLVED)
@@ -99,8 +99,8 @@ def customer_resolve(*, order: Order, integration: Integration, erp: ErpConnecto
         if decided.resolution == Resolution.MERGE:
             return customer_bind(customer=customer, erp=integration.erp, number=decided.merged_with_no)
         if decided.resolution == Resolution.ONE_TIME:
-            choice = _default_customer(integration, "The accountant chose a one-time customer")
-            return CustomerChoice(choice.number, one_time=True)
+            why = "The accountant chose a one-time customer"
+            return customer_one_time(customer=customer, integration=integration, erp=erp, why=why)
         return customer_create(customer=customer, integration=integration, erp=erp)
 
     candidates = erp.search_customers(email=customer.email, name=customer.display_name, org_no=customer.org_no)
@@ -135,6 +135,51 @@ def customer_resolve(*, order: Order, integration: Integration, erp: ErpConnecto
     raise ConflictPending(f"{situation}: {customer} waits for a decision (add new / merge / one-time).")
 
 
+def customer_one_time(*, customer: Customer, integration: Integration, erp: ErpConnector, why: str) -> CustomerChoice:
+    """A one-time buyer (C3): a one-time customer of the ERP's own where it has them (Visma's
+    status "One time"); otherwise the default customer, with the buyer's name and address on
+    the order and "one-time customer" in its note."""
+    if Capability.ONE_TIME_CUSTOMERS in erp.capabilities:
+        if not customer.one_time:
+            customer.one_time = True
+            customer.save(update_fields=["one_time", "updated_at"])
+        choice = customer_create(customer=customer, integration=integration, erp=erp)
+        return CustomerChoice(choice.number, one_time=True)
+    choice = _default_customer(integration, f"{why} (one-time customer)")
+    return CustomerChoice(choice.number, one_time=True)
+
+
+def card_fingerprint(customer: Customer) -> str:
+    """A hash of the customer's shop card as it would be sent: changes when the card changes."""
+    return hashlib.sha256(repr(_customer_record(customer)).encode()).hexdigest()
+
+
+def customer_card_sync(*, customer: Customer | None, integration: Integration, erp: ErpConnector, number: str) -> bool:
+    """Send a changed shop card to the ERP customer it is bound to, before the order (S3, S7).
+
+    Only what changed since the binding was made or last sent: the first time a
+    customer is bound (created, matched, merged, or by the number on its card)
+    the card is remembered, not sent. Never for the default customer or an ERP
+    that cannot update customers. Returns whether an update was sent.
+    """
+    if customer is None or number == integration.default_customer_no:
+        return False
+    fingerprint = card_fingerprint(customer)
+    ref = ExternalRef.objects.filter(
+        connection=integration.erp, content_type=ct(customer), object_id=customer.pk
+    ).first()
+    if ref is None or ref.external_id != number or not ref.fingerprint:
+        customer_bind(customer=customer, erp=integration.erp, number=number)
+        return False
+    if ref.fingerprint == fingerprint:
+        return False
+    if not integration.update_erp_customers or Capability.UPDATE_CUSTOMERS not in erp.capabilities:
+        return False
+    erp.update_customer(number, _customer_record(customer))
+    ExternalRef.objects.filter(pk=ref.pk).update(fingerprint=fingerprint)
+    return True
+
+
 def _norm(name: str) -> str:
     return " ".join(name.casefold().split())
 
@@ -164,7 +209,7 @@ def customer_bind(*, customer: Customer, erp: Connection, number: str) -> Custom
         connection=erp,
         content_type=ct(customer),
         object_id=customer.pk,
-        defaults={"external_id": number, "shared": True},
+        defaults={"external_id": number, "shared": True, "fingerprint": card_fingerprint(customer)},
     )
     return CustomerChoice(number)
 
@@ -182,6 +227,7 @@ def _customer_record(customer: Customer) -> CustomerRecord:
         fax=customer.fax,
         mobile=customer.mobile,
         is_guest=customer.is_guest,
+        one_time=customer.one_time,
         billing=AddressRecord(
             street=customer.billing_street,
             postcode=customer.billing_postcode,

@@ -41,7 +41,7 @@ from ..transfers import (
     transfer_ensure,
     transfer_lookup,
 )
-from .customers import customer_resolve
+from .customers import customer_card_sync, customer_resolve
 from .mirror import order_upsert
 
 logger = logging.getLogger("connectors.engine")
@@ -140,9 +140,11 @@ def order_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
     if problems:
         raise MappingError(problems)
     choice = customer_resolve(order=order, integration=integration, erp=erp)
+    if customer_card_sync(customer=order.customer, integration=integration, erp=erp, number=choice.number):
+        log.request_excerpt = f"customer {choice.number} updated from the shop card; "
     record = replace(record, customer_no=choice.number, one_time=choice.one_time)
 
-    log.request_excerpt = _excerpt(record)
+    log.request_excerpt += _excerpt(record)
     try:
         with remote_create(transfer):
             number = erp.create_sales_order(record)

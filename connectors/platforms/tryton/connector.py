@@ -18,6 +18,7 @@ from connectors.records import (
     ItemRecord,
     SalesOrderRecord,
     StockRecord,
+    s7_note,
 )
 
 from . import mapping
@@ -59,6 +60,7 @@ class TrytonConnector(ErpConnector):
             Capability.ORDER_STATUSES,
             Capability.STOCK,
             Capability.CHANGED_ITEMS,
+            Capability.UPDATE_CUSTOMERS,
         }
     )
 
@@ -75,6 +77,7 @@ class TrytonConnector(ErpConnector):
         self.workflow = settings.parameters.get("workflow", "confirm")
         self.payment_term = settings.parameters.get("payment_term")
         self._taxes: dict[str, int] | None = None
+        self._currencies: dict[str, int] = {}
 
     def test(self) -> str:
         self.client.connect()
@@ -123,6 +126,35 @@ class TrytonConnector(ErpConnector):
         parties = self.client.call("party.party", "read", sorted(ids), ["code", "name"])
         emails = self._emails(sorted(ids))
         return [mapping.parse_party(p, emails) for p in parties]
+
+    def update_customer(self, number: str, customer: CustomerRecord) -> None:
+        """Write the shop's card over the party (S3 force update): name, first address, e-mail,
+        phones. Each write is idempotent (setting values), so it is retried like a read."""
+        party = self._party(number)
+        values = mapping.party_values(customer)
+        self.client.call("party.party", "write", [party["id"]], {"name": values["name"]})
+        address = customer.billing
+        if address is not None and address.street and party["addresses"]:
+            self.client.call(
+                "party.address",
+                "write",
+                [party["addresses"][0]],
+                {"street": address.street, "postal_code": address.postcode, "city": address.city},
+            )
+        for kind, value in mapping.contact_values(customer):
+            found = self.client.call(
+                "party.contact_mechanism", "search", [("party", "=", party["id"]), ("type", "=", kind)], 0, 1, None
+            )
+            if found:
+                self.client.call("party.contact_mechanism", "write", found, {"value": value})
+            else:
+                # A lost answer here is harmless: the next attempt searches before creating.
+                self.client.call(
+                    "party.contact_mechanism",
+                    "create",
+                    [{"party": party["id"], "type": kind, "value": value}],
+                    writes=True,
+                )
 
     def create_customer(self, customer: CustomerRecord) -> str:
         party_id = created_id(
@@ -195,6 +227,20 @@ class TrytonConnector(ErpConnector):
         return [StockRecord(sku=r["code"], quantity=Decimal(str(r["quantity"])), warehouse=warehouse) for r in rows]
 
     # --- sales -----------------------------------------------------------------------------
+
+    def _currency(self, code: str) -> int:
+        """The id of the currency with this ISO code (the sale's currency, S7)."""
+        if code not in self._currencies:
+            found = self.client.call("currency.currency", "search", [("code", "=", code)], 0, 1, None)
+            if not found:
+                raise PermanentError(
+                    f"Currency '{code}' not found in Tryton.",
+                    code="currency_not_found",
+                    subject=code,
+                    hint=f"Activate the currency {code} in Tryton (Currency › Currencies), then resend.",
+                )
+            self._currencies[code] = found[0]
+        return self._currencies[code]
 
     def _taxes_by_name(self) -> dict[str, int]:
         if self._taxes is None:
@@ -269,18 +315,20 @@ class TrytonConnector(ErpConnector):
                     "quantity": float(line.quantity),
                     "unit": product["default_uom"],
                     "unit_price": mapping.line_unit_price(line),
-                    "description": line.description,
+                    "description": mapping.line_description(line),
                     "taxes": [["add", [taxes[line.vat_code]]]] if line.vat_code else [],
                 }
             )
         address = self._address(party, order.delivery)
         values: dict[str, Any] = {
             "party": party["id"],
+            "currency": self._currency(order.currency),
             "invoice_address": self._address(party, order.billing) if order.billing else address,
             "shipment_address": address,
             "reference": order.external_order_no,
             "description": order.public_comment[:250],
-            "comment": order.internal_comment,
+            # Tryton's base sale has no place for most S7 fields: one "Label: value" line each.
+            "comment": s7_note(order, mapped=mapping.SALE_FIELDS),
             "sale_date": order.order_date,
             "lines": [["create", lines]],
         }

@@ -11,29 +11,46 @@ from connectors.records import CustomerRecord, ErpCustomerRecord, ErpOrderStatus
 UNIT_PRICE = Decimal("0.0001")  # Tryton's default price digits
 
 
+# The S7 fields the base sale has a place for: ``reference`` holds the shop order number.
+# Everything else (customer type, names, org. no., language, methods, payment reference,
+# confirmation, customer reference, e-mails, shop id) goes into the sale's ``comment``.
+SALE_FIELDS = frozenset({"external_order_no"})
+
+
+def contact_values(customer: CustomerRecord) -> list[tuple[str, str]]:
+    """(type, value) of the party's contact mechanisms (S3)."""
+    pairs = (("email", customer.email), ("phone", customer.phone), ("mobile", customer.mobile), ("fax", customer.fax))
+    return [(kind, value) for kind, value in pairs if value]
+
+
 def party_values(customer: CustomerRecord) -> dict[str, Any]:
-    """party.party create values with address and contact mechanisms (S3)."""
+    """party.party create values with address, contact mechanisms and the org. no. (S3).
+
+    The base party has no customer type or language of its own for a shop's
+    codes: the type is not sent, the language only where Tryton has it.
+    """
     name = customer.company or " ".join(p for p in (customer.first_name, customer.last_name) if p)
     address = customer.billing
     addresses = []
     if address is not None:
         addresses.append({"street": address.street, "postal_code": address.postcode, "city": address.city})
-    mechanisms = [
-        {"type": kind, "value": value}
-        for kind, value in (
-            ("email", customer.email),
-            ("phone", customer.phone),
-            ("mobile", customer.mobile),
-            ("fax", customer.fax),
-        )
-        if value
-    ]
+    mechanisms = [{"type": kind, "value": value} for kind, value in contact_values(customer)]
     values: dict[str, Any] = {"name": name}
     if addresses:
         values["addresses"] = [["create", addresses]]
     if mechanisms:
         values["contact_mechanisms"] = [["create", mechanisms]]
+    if customer.org_no:
+        values["identifiers"] = [["create", [{"code": customer.org_no}]]]
     return values
+
+
+def line_description(line: SalesOrderLineRecord) -> str:
+    """The line's text; the shop's discount percent is shown in it (the base sale line has no
+    discount field, so the discount is priced into the unit price)."""
+    if line.shop_discount_percent:
+        return f"{line.description} (-{line.shop_discount_percent.normalize():f} %)"
+    return line.description
 
 
 def parse_party(row: dict[str, Any], emails: dict[int, str]) -> ErpCustomerRecord:

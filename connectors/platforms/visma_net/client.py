@@ -201,3 +201,6 @@ class VismaClient(HttpClient):
 
     def post(self, path: str, body: dict[str, Any]) -> requests.Response:
         return self.request("POST", path, json=body)
+
+    def put(self, path: str, body: dict[str, Any]) -> requests.Response:
+        return self.request("PUT", path, json=body)

@@ -47,6 +47,8 @@ class VismaNetConnector(ErpConnector):
             Capability.ORDER_STATUSES,
             Capability.STOCK,
             Capability.CHANGED_ITEMS,
+            Capability.UPDATE_CUSTOMERS,
+            Capability.ONE_TIME_CUSTOMERS,
         }
     )
 
@@ -90,8 +92,13 @@ class VismaNetConnector(ErpConnector):
         return list(found.values())
 
     def create_customer(self, customer: CustomerRecord) -> str:
+        """POST /v1/customer; a one-time buyer gets Visma's status "One time" (C3)."""
         response = self.client.post("customer", mapping.customer_payload(customer))
         return self._number_from(response, "customer")
+
+    def update_customer(self, number: str, customer: CustomerRecord) -> None:
+        """PUT /v1/customer/{customerCd} with the shop's card (S3 force update); 204 on success."""
+        self.client.put(f"customer/{quote(number, safe='')}", mapping.customer_payload(customer, update=True))
 
     # --- items and stock -----------------------------------------------------------
 

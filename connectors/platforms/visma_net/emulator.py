@@ -160,6 +160,7 @@ class VismaEmulator(Emulator):
             ("GET", r"/v1/customer", self.list_customers),
             ("POST", r"/v1/customer", self.create_customer),
             ("GET", r"/v1/customer/(?P<number>[^/]+)", self.get_customer),
+            ("PUT", r"/v1/customer/(?P<number>[^/]+)", self.update_customer),
             ("GET", r"/v1/inventory", self.list_items),
             ("GET", r"/v1/inventory/(?P<number>[^/]+)", self.get_item),
             ("GET", r"/v1/inventorysummary/(?P<number>[^/]+)", self.inventory_summary),
@@ -351,17 +352,51 @@ class VismaEmulator(Emulator):
             raise _visma_error(f"Customer '{number}' not found.", 404)
         return Reply(200, customer)
 
-    def create_customer(self, request: Request) -> Reply:
-        body = request.json()
-        name = _val(body, "name") if isinstance(body, dict) else None
-        if not name:
+    STATUSES = ("Active", "On hold", "Credit hold", "Inactive", "One time")  # CustomerDto.status
+
+    def _customer_fields(self, body: Any, *, creating: bool) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise _visma_error("Error creating customer. Data received not recognized as CustomerUpdateDto")
+        name = _val(body, "name")
+        if creating and not name:
             raise _visma_error("Error creating customer. 'Customer Name' cannot be empty.")
-        contact = _val(body, "mainContact") or {}
+        status = _val(body, "status")
+        if status is not None and status not in self.STATUSES:
+            raise _visma_error(f"Error creating customer. Status '{status}' is not valid.")
+        fields: dict[str, Any] = {}
+        for key in ("name", "status", "corporateId", "note"):
+            if key in body:
+                fields[key] = _val(body, key)
+        for key in ("mainContact", "invoiceContact", "deliveryContact", "mainAddress", "invoiceAddress",
+                    "deliveryAddress"):  # fmt: skip
+            if key in body:
+                fields[key] = {k: _val({"x": w}, "x", w) for k, w in (_val(body, key) or {}).items()}
+        return fields
+
+    def create_customer(self, request: Request) -> Reply:
+        fields = self._customer_fields(request.json(), creating=True)
         with self.lock:
             number = str(self.state.next_customer)
             self.state.next_customer += 1
-        self.add_customer(number, name, email=_val(contact, "email", ""), corporate_id=_val(body, "corporateId", ""))
+            self.state.customers[number] = {
+                "number": number,
+                "status": "Active",
+                "mainContact": {},
+                "corporateId": "",
+                **fields,
+                "lastModifiedDateTime": _iso(_now()),
+            }
         return Reply(201, None, {"Location": f"{self.base_url}customer/{number}"})
+
+    def update_customer(self, request: Request, number: str) -> Reply:
+        fields = self._customer_fields(request.json(), creating=False)
+        with self.lock:
+            customer = self.state.customers.get(number)
+            if customer is None:
+                raise _visma_error(f"Customer '{number}' not found.", 404)
+            customer.update(fields)
+            customer["lastModifiedDateTime"] = _iso(_now())
+        return Reply(204, None)
 
     # --- inventory ----------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from connectors.records import (
     ItemRecord,
     SalesOrderRecord,
     StockRecord,
+    s7_note,
 )
 
 DEFAULT_ORDER_TYPE = "SO"
@@ -39,20 +40,49 @@ def _num(value: Decimal) -> float | int:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _address(address, *, email: str = "") -> dict[str, Any]:
-    return v(
-        {
-            "addressLine1": v(address.street),
-            "postalCode": v(address.postcode),
-            "city": v(address.city),
-            "countryId": v(address.country),
-        }
-    )
+def _address(address, *, override: bool = False) -> dict[str, Any]:
+    body = {
+        "addressLine1": v(address.street),
+        "postalCode": v(address.postcode),
+        "city": v(address.city),
+        "countryId": v(address.country),
+    }
+    if override:
+        # Without it Visma keeps the customer card's address on the order (SalesOrderAddressUpdateDto).
+        body = {"overrideAddress": v(True), **body}
+    return v(body)
 
 
 def _contact(address, *, name: str, email: str) -> dict[str, Any]:
     attention = " ".join(p for p in (address.first_name, address.last_name) if p)
-    return v({"name": v(address.company or name), "attention": v(attention), "email": v(email)})
+    return v(
+        {
+            "overrideContact": v(True),
+            "name": v(address.company or name),
+            "attention": v(attention),
+            "email": v(address.email or email),
+            "phone1": v(address.phone),
+        }
+    )
+
+
+# The S7 fields the sales order has a place for (everything else goes into ``note``).
+# Visma's SalesOrderUpdateDto has no customer type, org. no., language, confirmation flag
+# or shop e-mail: those are written into the note, one "Label: value" line each.
+SALES_ORDER_FIELDS = frozenset(
+    {
+        "customer_first_name",  # soBillingContact.attention
+        "customer_last_name",  # soBillingContact.attention
+        "customer_company",  # soBillingContact.name (first + last name for a private person)
+        "payment_method_code",  # paymentMethod
+        "shipping_method_code",  # shipVia
+        "payment_reference",  # paymentRef
+        "customer_reference",  # customerOrder
+        "email",  # soBillingContact.email
+        "external_order_no",  # customerRefNo
+        "shop_id",  # branchNumber
+    }
+)
 
 
 def sales_order_payload(order: SalesOrderRecord, *, use_inventory_id: bool = False) -> dict[str, Any]:
@@ -90,7 +120,7 @@ def sales_order_payload(order: SalesOrderRecord, *, use_inventory_id: bool = Fal
         "customerOrder": v(order.customer_reference or order.external_order_no),
         "currency": v(order.currency),
         "description": v(order.public_comment[:250]),
-        "note": v(order.internal_comment),
+        "note": v(s7_note(order, mapped=SALES_ORDER_FIELDS)),
         "lines": lines,
     }
     if order.payment_method_code:
@@ -103,24 +133,32 @@ def sales_order_payload(order: SalesOrderRecord, *, use_inventory_id: bool = Fal
         body["preferredWarehouse"] = v(order.warehouse)
     if order.shop_id:
         body["branchNumber"] = v(order.shop_id)
+    # The order's own addresses and contacts win over the customer card's: the buyer's name and
+    # address reach the ERP even on the default customer (V3).
     if order.delivery is not None:
-        body["soShippingAddress"] = _address(order.delivery)
+        body["soShippingAddress"] = _address(order.delivery, override=True)
         body["soShippingContact"] = _contact(order.delivery, name=order.customer_name, email=order.email)
     if order.billing is not None:
-        body["soBillingAddress"] = _address(order.billing)
+        body["soBillingAddress"] = _address(order.billing, override=True)
         body["soBillingContact"] = _contact(order.billing, name=order.customer_name, email=order.email)
     return body
 
 
-def customer_payload(customer: CustomerRecord) -> dict[str, Any]:
-    """CustomerUpdateDto for POST /v1/customer (S3). The number is left to Visma's series."""
+def customer_payload(customer: CustomerRecord, *, update: bool = False) -> dict[str, Any]:
+    """CustomerUpdateDto for POST (create) or PUT (S3 force update) /v1/customer.
+
+    The number is left to Visma's series. A one-time buyer (C3) is created with
+    Visma's customer status "One time"; an update leaves the status as it is.
+    The customer has no field for the customer type or the language: they go
+    into the customer's note.
+    """
     name = customer.company or " ".join(p for p in (customer.first_name, customer.last_name) if p)
     body: dict[str, Any] = {
         "name": v(name),
-        "status": v("Active"),
         "mainContact": v(
             {
                 "name": v(name),
+                "attention": v(" ".join(p for p in (customer.first_name, customer.last_name) if p)),
                 "email": v(customer.email),
                 "phone1": v(customer.phone),
                 "phone2": v(customer.mobile),
@@ -128,6 +166,8 @@ def customer_payload(customer: CustomerRecord) -> dict[str, Any]:
             }
         ),
     }
+    if not update:
+        body["status"] = v("One time" if customer.one_time else "Active")
     if customer.org_no:
         body["corporateId"] = v(customer.org_no)
     if customer.billing is not None:
@@ -135,6 +175,15 @@ def customer_payload(customer: CustomerRecord) -> dict[str, Any]:
         body["invoiceAddress"] = _address(customer.billing)
     if customer.delivery is not None and customer.delivery.street:
         body["deliveryAddress"] = _address(customer.delivery)
+        body["deliveryContact"] = v({"name": v(name), "email": v(customer.email)})
+    notes = []
+    if customer.customer_type:
+        notes.append("Customer type: " + {"C": "C (company)", "P": "P (private person)"}.get(
+            customer.customer_type, customer.customer_type))  # fmt: skip
+    if customer.language:
+        notes.append(f"Language: {customer.language}")
+    if notes:
+        body["note"] = v("\n".join(notes))
     return body
 
 
@@ -163,11 +212,17 @@ def number_from_location(location: str | None, resource: str) -> str:
 
 
 def parse_customer(dto: dict[str, Any]) -> ErpCustomerRecord:
-    contact = dto.get("mainContact") or {}
+    """A Visma customer; its e-mail from the main, invoice or delivery contact (all documented)."""
+    email = ""
+    for key in ("mainContact", "invoiceContact", "deliveryContact"):
+        contact = dto.get(key)
+        if isinstance(contact, dict) and contact.get("email"):
+            email = str(contact["email"])
+            break
     return ErpCustomerRecord(
         number=str(dto.get("number", "")),
         name=dto.get("name", ""),
-        email=(contact.get("email") or "") if isinstance(contact, dict) else "",
+        email=email,
         org_no=dto.get("corporateId") or "",
     )
 

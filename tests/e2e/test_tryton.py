@@ -3,113 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
-from connectors.base import ConnectionSettings
-from connectors.emulation import Fault, ForwardingProxy
+from connectors.emulation import Fault
 from connectors.flows.cycles import connection_cycle
 from connectors.flows.orders_in import shop_pull_orders
-from connectors.models import Connection, Integration, Transfer, TransferState
-from connectors.platforms.magento.emulator import seed_demo
+from connectors.models import Transfer, TransferState
 from connectors.platforms.tryton.connector import TrytonConnector
-from connectors.records import CustomerRecord
 from orders.models import Order
 from tests.engine import order_transfer, process_due
 
 pytestmark = pytest.mark.django_db
-
-CATALOGUE = {"LUE-01": "199", "GENSER-BLA": "640", "BOK-01": "299", "ANNEN": "0", "FRAKT": "79"}
-_parties = itertools.count(1)
-
-
-def rpc(server) -> TrytonConnector:
-    return TrytonConnector(
-        ConnectionSettings(name="t", base_url=server.base_url, credentials={"login": "admin", "password": "admin"})
-    )
-
-
-@pytest.fixture(scope="session")
-def tryton(tryton_server):
-    """The server with the shop's products (idempotent: the database lives for the whole run)."""
-    client = rpc(tryton_server).client
-    ids = tryton_server.ids
-    for code, price in CATALOGUE.items():
-        if client.call("product.product", "search", [("code", "=", code)], 0, 1, None):
-            continue
-        client.call(
-            "product.template",
-            "create",
-            [
-                {
-                    "name": code,
-                    "code": code,
-                    "type": "goods" if code != "FRAKT" else "service",
-                    "default_uom": ids["unit"],
-                    "sale_uom": ids["unit"],
-                    "salable": True,
-                    "list_price": Decimal(price),
-                    "account_category": ids["account_category"],
-                    "products": [["create", [{"suffix_code": ""}]]],
-                }
-            ],
-            writes=True,
-        )
-    return tryton_server
-
-
-@pytest.fixture
-def flow(db, tryton, magento):
-    """Demo-like shop -> Tryton integration; Magento SKUs are not Tryton codes by assumption."""
-    customers = seed_demo(magento)
-    # The Tryton database lives for the whole run: shop order numbers must not repeat across tests.
-    magento.state.next_increment = 200_000_000 + 1000 * next(_parties)
-    connector = rpc(tryton)
-    party_code = connector.create_customer(
-        CustomerRecord(first_name="Åse", last_name=f"Ødegård {next(_parties)}", email="ase@example.no")
-    )
-    magento.state.customers[customers["registered_with_erp"]]["custom_attributes"] = [
-        {"attribute_code": "erp_customer_no", "value": party_code}
-    ]
-    proxy = ForwardingProxy(tryton.base_url.rsplit("/", 2)[0]).start()
-    shop = Connection.objects.create(
-        name="Magento",
-        role="shop",
-        platform="magento",
-        base_url=magento.base_url,
-        parameters={"sku_is_item_number": False},
-        credentials={"token": magento.token},
-    )
-    erp = Connection.objects.create(
-        name="Tryton",
-        role="erp",
-        platform="tryton",
-        base_url=f"{proxy.root}/shop/",
-        parameters={"workflow": "confirm", "payment_term": tryton.ids["payment_term"]},
-        credentials={"login": "admin", "password": "admin"},
-    )
-    integration = Integration.objects.create(
-        shop=shop,
-        erp=erp,
-        transfer_statuses=["processing"],
-        default_item_no="ANNEN",
-        shipping_item_no="FRAKT",
-        default_customer_no="",
-        payment_method_map={"klarna_kp": "KLARNA"},
-        shipping_method_map={"flatrate_flatrate": "POST"},
-        vat_map={"25": "VAT 25%", "15": "VAT 15%", "0": "VAT 0%"},
-        warehouse_code="WH",
-    )
-    integration.customers = customers
-    integration.party_code = party_code
-    integration.proxy = proxy
-    integration.tryton = connector
-    integration.tryton_ids = tryton.ids
-    yield integration
-    proxy.stop()
 
 
 def sales_with_reference(connector: TrytonConnector, reference: str) -> list[dict]:

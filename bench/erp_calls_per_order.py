@@ -125,6 +125,11 @@ def main(count: int) -> None:
     print(f"orders per second:         {sent / elapsed:.1f}  ({elapsed:.2f}s, SQLite, one worker)")
     print(f"SQL queries per order:     {len(queries) / max(sent, 1):.1f}")
     print(f"peak Python memory:        {peak / 1024 / 1024:.1f} MiB")
+    print(
+        f"orders={count} sent={sent} erp_calls={calls} calls_per_order={calls / max(sent, 1):.3f} "
+        f"orders_per_s={sent / elapsed:.1f} sql_per_order={len(queries) / max(sent, 1):.1f} "
+        f"peak_mib={peak / 1024 / 1024:.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -89,6 +89,7 @@ def main(total: int) -> None:
         admin_q, admin_ms = measure(client, "/admin/orders/order/")
         api_q, api_ms = measure(api, "/api/orders/?page_size=200", HTTP_AUTHORIZATION=f"Api-Key {key}")
         print(f"{done:>7} {admin_q:>14} {admin_ms:>9.0f} {api_q:>12} {api_ms:>7.0f}")
+    print(f"orders={done} admin_queries={admin_q} admin_ms={admin_ms:.0f} api_queries={api_q} api_ms={api_ms:.0f}")
 
 
 if __name__ == "__main__":

@@ -354,3 +354,22 @@ def test_c2_two_shop_customers_may_be_bound_to_the_same_erp_customer(world):
     customer_bind(customer=a, erp=world.erp, number="10001")
     customer_bind(customer=b, erp=world.erp, number="10001")  # merged with the same ERP customer
     assert ExternalRef.objects.filter(connection=world.erp, external_id="10001").count() == 2
+
+
+def test_v5_a_total_that_disagrees_stops_the_order_with_a_breakdown_per_rate_and_per_line(world):
+    from connectors.records import OrderLineRecord as Line
+
+    lines = (
+        Line(sku="A", reference="ITEM-1", name="Genser", quantity=Decimal("2"),
+             unit_price_excl_vat=Decimal("400"), vat_rate=Decimal("25"), shop_total_incl_vat=Decimal("1000.00")),
+        Line(sku="B", reference="ITEM-2", name="Kakao", quantity=Decimal("1"),
+             unit_price_excl_vat=Decimal("100"), vat_rate=Decimal("15"), shop_total_incl_vat=Decimal("100.00")),
+    )  # fmt: skip
+    placed = world.place(lines=lines, grand_total=Decimal("1100.00"))
+    sync(world)
+    transfer = order_transfer(placed.number)
+    assert transfer.state == TransferState.NEEDS_ATTENTION
+    assert "The shop's total 1100.00 differs from the computed total 1115.00 by -15.00 NOK." in transfer.last_error
+    assert "per VAT rate: 15 %: 100.00 / 115.00; 25 %: 1000.00 / 1000.00" in transfer.last_hint
+    assert "Per line: 'Genser' 1000.00 / 1000.00; 'Kakao' 100.00 / 115.00" in transfer.last_hint
+    assert world.erp_state.calls["create_sales_order"] == 0

@@ -90,6 +90,15 @@ def transfer_ensure(*, connection: Connection, obj: models.Model, kind: str) -> 
     return transfer
 
 
+def transfer_queue(*, connection: Connection, obj: models.Model, kind: str) -> Transfer:
+    """Ensure the transfer (``transfer_ensure``) and queue it for a worker once this
+    transaction commits, when it is due to go; return it."""
+    transfer = transfer_ensure(connection=connection, obj=obj, kind=kind)
+    if transfer.state == TransferState.PENDING:
+        enqueue("connectors.tasks.process_transfer", transfer.pk)
+    return transfer
+
+
 # --- claiming ---------------------------------------------------------------------
 
 

@@ -16,7 +16,6 @@ from ..models import (
     SyncRun,
     Transfer,
     TransferKind,
-    TransferState,
 )
 from ..pulls import pull_stream
 from ..records import (
@@ -24,10 +23,9 @@ from ..records import (
 )
 from ..services import (
     connector_for,
-    enqueue,
 )
 from ..transfers import (
-    transfer_ensure,
+    transfer_queue,
 )
 from .mirror import order_upsert
 
@@ -38,10 +36,7 @@ def order_mark_for_transfer(*, order: Order, integration: Integration) -> Transf
     """Create the sales-order transfer when the order reached a transfer status (V1)."""
     if not integration.enabled or order.shop_status not in integration.transfer_statuses:
         return None
-    transfer = transfer_ensure(connection=integration.erp, obj=order, kind=TransferKind.SALES_ORDER)
-    if transfer.state == TransferState.PENDING:
-        enqueue("connectors.tasks.process_transfer", transfer.pk)
-    return transfer
+    return transfer_queue(connection=integration.erp, obj=order, kind=TransferKind.SALES_ORDER)
 
 
 # --- cycles ---------------------------------------------------------------------

@@ -33,13 +33,13 @@ from ..pipeline import (
     unknown_item_problem,
     validate_order,
 )
-from ..services import connector_for, enqueue, erp_item_known, speaking_to
+from ..services import connector_for, erp_item_known, speaking_to
 from ..transfers import (
     AttemptLog,
     handles,
     remote_create,
-    transfer_ensure,
     transfer_lookup,
+    transfer_queue,
 )
 from .customers import customer_card_sync, customer_resolve
 from .mirror import order_upsert
@@ -165,8 +165,7 @@ def order_bind(*, order: Order, number: str) -> None:
         locked.set_erp_order_no(number)
         locked.save(update_fields=["erp_order_no", "updated_at"])
         order.erp_order_no = number
-        status = transfer_ensure(connection=order.shop, obj=order, kind=TransferKind.ORDER_STATUS)
-        enqueue("connectors.tasks.process_transfer", status.pk)
+        transfer_queue(connection=order.shop, obj=order, kind=TransferKind.ORDER_STATUS)
 
 
 def _excerpt(record) -> str:

@@ -26,12 +26,11 @@ from ..records import (
 )
 from ..services import (
     connector_for,
-    enqueue,
 )
 from ..transfers import (
     AttemptLog,
     handles,
-    transfer_ensure,
+    transfer_queue,
 )
 
 logger = logging.getLogger("connectors.engine")
@@ -52,8 +51,7 @@ def erp_pull_prices(*, connection: Connection) -> SyncRun:
                 continue
             with transaction.atomic():
                 Product.objects.filter(pk=product.pk).update(price_excl_vat=item.price_excl_vat)
-                transfer = transfer_ensure(connection=product.shop, obj=product, kind=TransferKind.PRICE)
-                enqueue("connectors.tasks.process_transfer", transfer.pk)
+                transfer_queue(connection=product.shop, obj=product, kind=TransferKind.PRICE)
             changed = True
         return changed, changed
 

@@ -24,14 +24,13 @@ from ..records import (
 )
 from ..services import (
     connector_for,
-    enqueue,
 )
 from ..transfers import (
     AttemptLog,
     handles,
     remote_create,
-    transfer_ensure,
     transfer_lookup,
+    transfer_queue,
 )
 
 logger = logging.getLogger("connectors.engine")
@@ -55,8 +54,7 @@ def erp_pull_statuses(*, connection: Connection) -> SyncRun:
         wanted = order.shop.integration.status_map.get(record.status)
         if not wanted or wanted == order.shop_status:
             return True, False
-        transfer = transfer_ensure(connection=order.shop, obj=order, kind=TransferKind.ORDER_STATUS)
-        enqueue("connectors.tasks.process_transfer", transfer.pk)
+        transfer_queue(connection=order.shop, obj=order, kind=TransferKind.ORDER_STATUS)
         return True, True
 
     return pull_stream(

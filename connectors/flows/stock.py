@@ -27,12 +27,11 @@ from ..records import (
 from ..services import (
     connection_cycle_heartbeat,
     connector_for,
-    enqueue,
 )
 from ..transfers import (
     AttemptLog,
     handles,
-    transfer_ensure,
+    transfer_queue,
 )
 
 logger = logging.getLogger("connectors.engine")
@@ -71,8 +70,7 @@ def _stock_of_shop(
         StockLevel.objects.update_or_create(
             product=product, warehouse=warehouse, defaults={"physical": record.quantity}
         )
-        transfer = transfer_ensure(connection=integration.shop, obj=product, kind=TransferKind.STOCK)
-        enqueue("connectors.tasks.process_transfer", transfer.pk)
+        transfer_queue(connection=integration.shop, obj=product, kind=TransferKind.STOCK)
         return True, True
 
     for record in erp.stock(integration.warehouse_code, items=sorted(products)):

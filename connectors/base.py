@@ -1,7 +1,27 @@
-"""The contracts every shop and ERP platform implements.
+"""The contracts every shop and ERP platform implements. Read this first when adding a platform.
 
-A connector is built from a ``ConnectionSettings`` (plain values, never a
-model) and talks HTTP through its client; it returns and takes records.
+A platform lives in ``connectors/platforms/<name>/``:
+
+    client.py     HTTP only: a ``connectors.http.HttpClient`` subclass (auth, the error envelope)
+    mapping.py    pure functions: the platform's payloads <-> records (``connectors.records``)
+    connector.py  a ``ShopConnector`` or ``ErpConnector`` subclass: the methods below
+    emulator.py   a ``connectors.emulation.Emulator`` speaking the documented API on 127.0.0.1
+
+A connector is built from a ``ConnectionSettings`` (plain values, never a model):
+it never touches the database, it takes and returns records. It declares
+``key`` (the registry key), ``label`` and ``capabilities``; the engine calls a
+method only when its capability is declared, and shows "not supported by the
+platform" for what is not. Methods raise the typed errors of
+``connectors.exceptions``:
+
+- ``RetryableError``   nothing happened remotely (or refused unprocessed: ``reached_remote=False``)
+- ``AmbiguousError``   a create was sent and no valid answer came: it may exist
+- ``PermanentError``   refused; set ``code``/``subject`` so the engine can write a hint
+- ``AuthError``        the credentials were refused (a state of the connection)
+
+A create returns the new remote id only from the platform's documented success
+answer; anything else is ambiguous. Every create has a lookup (``find_*``) that
+the engine calls before creating again after an ambiguous outcome.
 """
 
 from __future__ import annotations
@@ -13,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from .records import (
+    BadRecord,
     CustomerRecord,
     ErpCustomerRecord,
     ErpOrderStatusRecord,
@@ -26,12 +47,18 @@ from .records import (
 
 
 class Capability(enum.StrEnum):
+    """What a platform can do; the engine skips (visibly) what a platform lacks."""
+
+    # Shops
     PULL_ORDERS = "pull_orders"
     PULL_CUSTOMERS = "pull_customers"
     PULL_PRODUCTS = "pull_products"
     PUSH_ORDER_STATUS = "push_order_status"
     PUSH_STOCK = "push_stock"
     PUSH_PRICES = "push_prices"
+    CREATE_PRODUCTS = "create_products"  # a product made in the ERP appears in the shop (S5, R7)
+    UPDATE_PRODUCTS = "update_products"  # ERP changes, renames and deactivations reach the shop (S2, S5)
+    # ERPs
     CUSTOMERS = "customers"
     ITEMS = "items"
     SALES_ORDERS = "sales_orders"
@@ -40,6 +67,8 @@ class Capability(enum.StrEnum):
     CHANGED_ITEMS = "changed_items"
     UPDATE_CUSTOMERS = "update_customers"  # force-update a bound customer's card (S3)
     ONE_TIME_CUSTOMERS = "one_time_customers"  # the ERP keeps one-time customers of its own (C3)
+    CREATE_ITEMS = "create_items"  # a product made in the shop is created in the ERP (S1, S4)
+    UPDATE_ITEMS = "update_items"  # shop changes and renames reach the ERP item (S1, S4)
 
 
 class RateLimiter:
@@ -61,18 +90,25 @@ class ConnectionSettings:
 
 
 class Connector:
-    """Common part of shops and ERPs."""
+    """Common part of shops and ERPs.
+
+    Attributes a platform sets: ``key`` (unique registry key, e.g. "magento"),
+    ``label`` (shown to people), ``capabilities``; and ``client``, its
+    ``HttpClient``, in ``__init__``.
+    """
 
     key: ClassVar[str]
     label: ClassVar[str]
     role: ClassVar[str]
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
+    # The product fields (``connectors.catalogue.FIELDS``) the platform reads and writes.
+    product_fields: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, settings: ConnectionSettings) -> None:
         self.settings = settings
 
     def test(self) -> str:
-        """Make one authenticated read; return a short description. Raises ConnectorError."""
+        """Make one authenticated read with fresh credentials; return a short description."""
         raise NotImplementedError
 
     # The platform's HttpClient; set by each connector's __init__.
@@ -85,22 +121,49 @@ class Connector:
 
 
 class ShopConnector(Connector):
-    """A web shop: orders, customers and products come from it; statuses, stock, prices go to it."""
+    """A web shop: orders, customers and products come from it; statuses, stock, prices,
+    and the ERP's products go to it."""
 
     role = "shop"
 
-    def pull_orders(self, since: dt.datetime | None) -> Iterator[OrderRecord]:
-        """Every order updated at or after ``since`` (all when None), oldest first."""
+    @property
+    def sku_is_item_number(self) -> bool:
+        """Whether the shop's SKU is the ERP item number, so renaming one renames the other."""
+        return False
+
+    def pull_orders(self, since: dt.datetime | None) -> Iterator[OrderRecord | BadRecord]:
+        """Every order updated at or after ``since`` (all when None), oldest first; one that
+        cannot be read comes as a BadRecord (PULL_ORDERS)."""
         raise NotImplementedError
 
     def fetch_order(self, external_id: str) -> OrderRecord:
         """One order, read afresh."""
         raise NotImplementedError
 
-    def pull_customers(self, since: dt.datetime | None) -> Iterator[CustomerRecord]:
+    def pull_customers(self, since: dt.datetime | None) -> Iterator[CustomerRecord | BadRecord]:
+        """Every registered customer updated at or after ``since`` (PULL_CUSTOMERS, R4)."""
         raise NotImplementedError
 
-    def pull_products(self, since: dt.datetime | None) -> Iterator[ProductRecord]:
+    def pull_products(self, since: dt.datetime | None) -> Iterator[ProductRecord | BadRecord]:
+        """Every product updated at or after ``since``; a variant is a product (PULL_PRODUCTS, S6)."""
+        raise NotImplementedError
+
+    def find_product(self, sku: str) -> ProductRecord | None:
+        """The product with this SKU, or None: the lookup behind ``create_product``."""
+        raise NotImplementedError
+
+    def create_product(self, product: ProductRecord) -> str:
+        """Create the product (S5: the caller sets stock 0, status, listing, category) and
+        return its id in the shop (CREATE_PRODUCTS)."""
+        raise NotImplementedError
+
+    def update_product(self, external_id: str, product: ProductRecord, *, fields: frozenset[str]) -> None:
+        """Write only ``fields`` (names of ProductRecord attributes) of the product; "sku" in
+        ``fields`` renames it (UPDATE_PRODUCTS, S2)."""
+        raise NotImplementedError
+
+    def set_product_active(self, external_id: str, active: bool) -> None:
+        """Enable or disable the product, e.g. when the ERP deleted its item (UPDATE_PRODUCTS, S5)."""
         raise NotImplementedError
 
     def push_order_status(self, external_id: str, *, status: str | None, comment: str) -> None:
@@ -115,9 +178,11 @@ class ShopConnector(Connector):
         raise NotImplementedError
 
     def push_stock(self, items: Sequence[StockRecord]) -> None:
+        """Set the shop's stock of these SKUs (PUSH_STOCK, R7, S10)."""
         raise NotImplementedError
 
     def push_prices(self, items: Sequence[PriceRecord]) -> None:
+        """Set the shop's normal sale price excl. VAT of these SKUs (PUSH_PRICES, R7)."""
         raise NotImplementedError
 
 
@@ -146,6 +211,16 @@ class ErpConnector(Connector):
         raise NotImplementedError
 
     def find_item(self, number: str) -> ItemRecord | None:
+        """The item with this number, or None (also the lookup behind ``create_item``)."""
+        raise NotImplementedError
+
+    def create_item(self, item: ItemRecord) -> ItemRecord:
+        """Create the item (S4) and return it as the ERP keeps it (with its ``internal_id``)."""
+        raise NotImplementedError
+
+    def update_item(self, internal_id: str, item: ItemRecord, *, fields: frozenset[str]) -> None:
+        """Write only ``fields`` (names of ItemRecord attributes) of the item found by its
+        ``internal_id``; "number" in ``fields`` renames it (S1). Idempotent."""
         raise NotImplementedError
 
     def create_sales_order(self, order: SalesOrderRecord) -> str:
@@ -170,5 +245,6 @@ class ErpConnector(Connector):
         """Quantities in ``warehouse`` of the given ERP items (S10)."""
         raise NotImplementedError
 
-    def changed_items(self, since: dt.datetime | None) -> Iterable[ItemRecord]:
+    def changed_items(self, since: dt.datetime | None) -> Iterable[ItemRecord | BadRecord]:
+        """Every item created, changed, renamed or deactivated at or after ``since`` (S2, S5, R7)."""
         raise NotImplementedError

@@ -40,6 +40,33 @@ def bind(
     )
 
 
+def binding_of(connection: Connection, obj) -> ExternalRef | None:
+    """The object's binding to ``connection``, if any (one per object and connection)."""
+    return ExternalRef.objects.filter(connection=connection, content_type=ct(obj), object_id=obj.pk).first()
+
+
+def bind_to(
+    connection: Connection,
+    obj,
+    external_id: str,
+    *,
+    synced: dict[str, str] | None = None,
+    shared: bool = False,
+    remote_updated_at: dt.datetime | None = None,
+) -> ExternalRef:
+    """Bind the object to its remote id (kept per object: a renamed or re-created remote record
+    moves the binding); ``synced`` replaces what that side was last told or said."""
+    defaults: dict = {"external_id": external_id, "shared": shared}
+    if synced is not None:
+        defaults["synced"] = synced
+    if remote_updated_at is not None:
+        defaults["remote_updated_at"] = remote_updated_at
+    ref, _created = ExternalRef.objects.update_or_create(
+        connection=connection, content_type=ct(obj), object_id=obj.pk, defaults=defaults
+    )
+    return ref
+
+
 def erp_binding(customer: Customer, erp: Connection) -> str:
     ref = ExternalRef.objects.filter(connection=erp, content_type=ct(Customer), object_id=customer.pk).first()
     return ref.external_id if ref else ""

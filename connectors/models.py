@@ -192,6 +192,48 @@ class Integration(models.Model):
             "SKU and price in its text) when one is set, or the order stops with a hint."
         ),
     )
+    products_to_erp = models.BooleanField(
+        default=False,
+        help_text=_(
+            "Create ERP items for the shop's new products and send the shop's product changes (name, price "
+            "excl. VAT, VAT, EAN, weight, purchase price, a changed article number) to them."
+        ),
+    )
+    products_to_shop = models.BooleanField(
+        default=False,
+        help_text=_(
+            "Create shop products for new ERP items and send the ERP's item changes, renamed article numbers "
+            "and deletions (the product becomes inactive) to the shop. Prices go to the shop either way."
+        ),
+    )
+    customers_to_erp = models.BooleanField(
+        default=False,
+        help_text=_(
+            "Download the shop's registered customers and create or update them in the ERP as they appear, "
+            "not only when they order."
+        ),
+    )
+    new_product_active = models.BooleanField(
+        default=False, help_text=_("Whether a product created in the shop from the ERP is active at once.")
+    )
+    new_product_category = models.CharField(
+        max_length=60, blank=True, help_text=_("Shop category id of products created from the ERP.")
+    )
+    send_stock_on_create = models.BooleanField(
+        default=False, help_text=_("Send the shop's stock with a new ERP item (only when it is created).")
+    )
+    erp_keeps_suppliers = models.BooleanField(
+        default=False,
+        help_text=_("The ERP keeps suppliers and computes the purchase price: the shop's is not sent."),
+    )
+    field_masters = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_(
+            'Which side may change which product field: {"name": "shop" | "erp" | "both", ...}; unlisted '
+            "fields: both (the latest change wins)."
+        ),
+    )
     update_erp_customers = models.BooleanField(
         default=True,
         help_text=_(
@@ -227,6 +269,14 @@ class ExternalRef(models.Model):
     )
     fingerprint = models.CharField(
         max_length=64, blank=True, help_text=_("Hash of the remote data last imported: skip it when unchanged.")
+    )
+    synced = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_(
+            "The field values last exchanged with the remote side (read from it or written to it): only "
+            "what differs from them is sent, and a value coming back unchanged is no news (no echoes)."
+        ),
     )
     shared = models.BooleanField(
         default=False,

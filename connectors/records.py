@@ -121,6 +121,14 @@ class OrderRecord:
 
 @dataclass(frozen=True)
 class ProductRecord:
+    """A shop product (S1, S4-S6); a variant is a product of its own.
+
+    ``reference`` is the ERP item number as the shop knows it. ``stock``,
+    ``category`` and ``listed`` are only sent when the portal creates the
+    product in the shop (S5); ``purchase_price`` only goes to an ERP that keeps
+    no suppliers (S4).
+    """
+
     external_id: str
     sku: str
     name: str
@@ -132,6 +140,13 @@ class ProductRecord:
     active: bool = True
     weight: Decimal | None = None
     updated_at: dt.datetime | None = None
+    purchase_price: Decimal | None = None
+    manufacturer_article_no: str = ""
+    notes: str = ""
+    reorder_point: Decimal | None = None
+    stock: Decimal | None = None
+    category: str = ""
+    listed: bool = True
     raw: str = field(default="", repr=False, compare=False)
 
 
@@ -162,13 +177,28 @@ class ErpCustomerRecord:
 
 @dataclass(frozen=True)
 class ItemRecord:
-    """An ERP inventory item."""
+    """An ERP item (S2, S4, S5).
+
+    ``internal_id`` is the ERP's own id that survives a change of the item
+    number (Visma's inventoryId, Tryton's product id): bindings follow it.
+    """
 
     number: str
     description: str
     price_excl_vat: Decimal | None = None
     active: bool = True
     updated_at: dt.datetime | None = None
+    internal_id: str = ""
+    ean: str = ""
+    weight: Decimal | None = None
+    vat_rate: Decimal | None = None
+    vat_code: str = ""
+    purchase_price: Decimal | None = None
+    manufacturer_article_no: str = ""
+    notes: str = ""
+    reorder_point: Decimal | None = None
+    is_service: bool = False
+    stock: Decimal | None = None  # only sent when the item is created, and only if enabled (S4)
 
 
 @dataclass(frozen=True)

@@ -129,21 +129,24 @@ def _lease(transfer: Transfer) -> QuerySet[Transfer]:
 # --- the lookup rule --------------------------------------------------------------
 
 
-def transfer_lookup(transfer: Transfer, *, lookup: Callable[[], str | None]) -> str | None:
+def transfer_lookup(transfer: Transfer, *, lookup: Callable[[], str | None], always: bool = False) -> str | None:
     """Settle an earlier attempt whose outcome may have reached the remote side.
 
     Returns the remote id the lookup found, or None. Nothing to settle: None
-    without a call. Only a lookup that finished and found nothing clears
-    ``needs_lookup``; when ``lookup`` raises, the flag stays set.
+    without a call, unless ``always`` (the kinds that match an existing remote
+    record before any first create, e.g. an item by its number). Only a lookup
+    that finished and found nothing clears ``needs_lookup``; when ``lookup``
+    raises, the flag stays set.
     """
-    if not transfer.needs_lookup:
+    if not transfer.needs_lookup and not always:
         return None
     found = lookup()
     if found:
         return found
-    if not _lease(transfer).update(needs_lookup=False):
-        raise LeaseLost
-    transfer.needs_lookup = False
+    if transfer.needs_lookup:
+        if not _lease(transfer).update(needs_lookup=False):
+            raise LeaseLost
+        transfer.needs_lookup = False
     return None
 
 

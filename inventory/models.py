@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -36,6 +37,7 @@ class Product(models.Model):
     status = models.CharField(max_length=10, choices=ProductStatus.choices, default=ProductStatus.ACTIVE)
     manufacturer_article_no = models.CharField(max_length=100, blank=True)
     reorder_point = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -127,3 +129,22 @@ class ProductSupplier(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product.sku} from {self.supplier}"
+
+
+class ProductAlias(models.Model):
+    """A SKU or item number a product had before it was renamed (S1, S2).
+
+    Orders placed before the rename still name the old one: they resolve to
+    the same product through its aliases.
+    """
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="aliases")
+    kind = models.CharField(max_length=10, choices=[("sku", "SKU"), ("number", _("ERP item number"))])
+    value = models.CharField(max_length=100)
+    renamed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "value"], name="product_alias_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.value} -> {self.product_id}"

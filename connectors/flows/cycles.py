@@ -19,9 +19,8 @@ from ..services import (
     connection_cycle_release,
     connector_for,
 )
-from .catalogue import shop_pull_products
+from .catalogue import erp_pull_items, shop_pull_products
 from .orders_in import shop_pull_orders
-from .prices import erp_pull_prices
 from .statuses import erp_pull_statuses
 from .stock import erp_sync_stock
 
@@ -52,7 +51,7 @@ def connection_cycle(*, connection: Connection) -> list[SyncRun]:
             if Capability.STOCK in capabilities:
                 runs.append(erp_sync_stock(connection=connection))
             if Capability.CHANGED_ITEMS in capabilities:
-                runs.append(erp_pull_prices(connection=connection))
+                runs.append(erp_pull_items(connection=connection))
             if Capability.ORDER_STATUSES in capabilities:
                 runs.append(erp_pull_statuses(connection=connection))
         return runs

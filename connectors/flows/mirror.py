@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from customers.models import Customer
-from inventory.models import Product, ProductStatus
+from inventory.models import Product
 from orders.models import Order, OrderAddress, OrderDiscount, OrderLine
 
 from ..bindings import bind, bound, ct
@@ -27,7 +27,6 @@ from ..records import (
     AddressRecord,
     CustomerRecord,
     OrderRecord,
-    ProductRecord,
 )
 
 logger = logging.getLogger("connectors.engine")
@@ -198,24 +197,3 @@ def order_upsert(*, shop: Connection, record: OrderRecord) -> UpsertResult:
         )
         bind(shop, order, record.external_id, record.updated_at, digest)
     return UpsertResult(order, changed=True)
-
-
-def product_upsert(*, shop: Connection, record: ProductRecord) -> bool:
-    """Mirror one shop product (S1, S6: a variant is its own product); return whether it changed."""
-    fields = {
-        "name": record.name,
-        "reference": record.reference,
-        "ean": record.ean,
-        "price_excl_vat": record.price_excl_vat,
-        "is_service": record.is_service,
-        "status": ProductStatus.ACTIVE if record.active else ProductStatus.INACTIVE,
-        "weight": record.weight,
-    }
-    product = Product.objects.filter(shop=shop, sku=record.sku).first()
-    if product is not None and all(getattr(product, k) == v for k, v in fields.items()):
-        return False
-    with transaction.atomic():
-        product, _ = Product.objects.update_or_create(shop=shop, sku=record.sku, defaults=fields)
-        if record.external_id:
-            bind(shop, product, record.external_id, record.updated_at)
-    return True

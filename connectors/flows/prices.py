@@ -1,27 +1,18 @@
-"""Prices (R7): sale prices changed in the ERP pushed to the shops selling the item."""
+"""Prices (R7): the normal sale price pushed to the shop (the ERP items pull queues it: flows.catalogue)."""
 
 from __future__ import annotations
 
 import logging
 
-from django.db import transaction
-from django.db.models import Q
-from django.utils.translation import gettext as _
-
 from inventory.models import Product
 
-from ..base import ErpConnector, ShopConnector
+from ..base import ShopConnector
 from ..models import (
     AttemptOutcome,
-    Connection,
-    Integration,
-    SyncRun,
     Transfer,
     TransferKind,
 )
-from ..pulls import pull_stream
 from ..records import (
-    ItemRecord,
     PriceRecord,
 )
 from ..services import (
@@ -30,40 +21,9 @@ from ..services import (
 from ..transfers import (
     AttemptLog,
     handles,
-    transfer_queue,
 )
 
 logger = logging.getLogger("connectors.engine")
-
-
-def erp_pull_prices(*, connection: Connection) -> SyncRun:
-    """Items changed in the ERP since the cursor: a new sale price goes to each shop
-    selling the item, and only when it differs from the mirror (R7, S5)."""
-    erp: ErpConnector = connector_for(connection)  # type: ignore[assignment]
-    shops = [i.shop for i in Integration.objects.filter(erp=connection, enabled=True).select_related("shop")]
-
-    def store(item: ItemRecord) -> tuple[bool, bool]:
-        if item.price_excl_vat is None:
-            return False, False
-        changed = False
-        for product in Product.objects.filter(shop__in=shops).filter(Q(reference=item.number) | Q(sku=item.number)):
-            if product.price_excl_vat == item.price_excl_vat:
-                continue
-            with transaction.atomic():
-                Product.objects.filter(pk=product.pk).update(price_excl_vat=item.price_excl_vat)
-                transfer_queue(connection=product.shop, obj=product, kind=TransferKind.PRICE)
-            changed = True
-        return changed, changed
-
-    return pull_stream(
-        connection=connection,
-        stream="items",
-        pull=erp.changed_items,
-        store=store,
-        stamp=lambda r: r.updated_at,
-        key=lambda r: r.number,
-        label=lambda r: _("item %(number)s") % {"number": r.number},
-    )
 
 
 @handles(TransferKind.PRICE)

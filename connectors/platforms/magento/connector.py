@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 
 from connectors import parsing
 from connectors.base import Capability, ConnectionSettings, ShopConnector
-from connectors.exceptions import NotFoundError, RetryableError
+from connectors.exceptions import AmbiguousError, NotFoundError, RetryableError
 from connectors.http import iter_pages
-from connectors.records import BadRecord, OrderRecord, PriceRecord, ProductRecord, StockRecord
+from connectors.records import BadRecord, CustomerRecord, OrderRecord, PriceRecord, ProductRecord, StockRecord
 
 from . import mapping
 from .client import MagentoClient
@@ -41,7 +41,13 @@ class MagentoConnector(ShopConnector):
             Capability.PUSH_ORDER_STATUS,
             Capability.PUSH_STOCK,
             Capability.PUSH_PRICES,
+            Capability.PULL_CUSTOMERS,
+            Capability.CREATE_PRODUCTS,
+            Capability.UPDATE_PRODUCTS,
         }
+    )
+    product_fields = frozenset(
+        {"number", "sku", "name", "price_excl_vat", "weight", "active", "purchase_price", "notes", "reorder_point"}
     )
 
     def __init__(self, settings: ConnectionSettings) -> None:
@@ -57,10 +63,14 @@ class MagentoConnector(ShopConnector):
         self.stock_api = params.get("stock_api", "legacy")
         self.source_code = params.get("source_code", "default")
         self.erp_number_attribute = params.get("erp_number_attribute", "erp_customer_no")
-        self.sku_is_item_number = bool(params.get("sku_is_item_number", True))
+        self._sku_is_item_number = bool(params.get("sku_is_item_number", True))
         # The store code in /rest/<store>/V1/ is the shop id on an ERP shared by several stores (S7).
         match = re.search(r"/rest/([^/]+)/V1", settings.base_url)
         self.store_code = match.group(1) if match else ""
+
+    @property
+    def sku_is_item_number(self) -> bool:
+        return self._sku_is_item_number
 
     def test(self) -> str:
         body = self.client.get(
@@ -138,6 +148,68 @@ class MagentoConnector(ShopConnector):
             stamp=lambda raw: mapping.parse_time(raw.get("updated_at")),
             hint=_("Correct the product in Magento; it is imported again by the next sync."),
         )
+
+    def pull_customers(self, since: dt.datetime | None) -> Iterator[CustomerRecord | BadRecord]:
+        """Registered customers updated since ``since`` (R4): ``GET /V1/customers/search``."""
+        return parsing.parse_each(
+            self._search("customers/search", since),
+            lambda c: mapping.parse_customer_card(c, erp_number_attribute=self.erp_number_attribute),
+            ident=lambda raw: str(raw.get("id") or ""),
+            label=lambda raw: f"customer {raw.get('email') or '?'}",
+            stamp=lambda raw: mapping.parse_time(raw.get("updated_at")),
+            hint=_("Correct the customer in Magento; it is imported again by the next sync."),
+        )
+
+    # --- products (S2, S5) -----------------------------------------------------------
+
+    def find_product(self, sku: str) -> ProductRecord | None:
+        try:
+            product = self.client.get(f"products/{quote(sku, safe='')}")
+        except NotFoundError:
+            return None
+        return mapping.parse_product(product, sku_is_item_number=self.sku_is_item_number)
+
+    def create_product(self, product: ProductRecord) -> str:
+        """POST /V1/products; the product's id only from the documented answer (the product)."""
+        answer = self.client.post("products", mapping.product_payload(product))
+        product_id = answer.get("id") if isinstance(answer, dict) else None
+        if not isinstance(product_id, int) or answer.get("sku") != product.sku:
+            raise AmbiguousError(
+                f"Magento answered the new product {product.sku} without its id: {str(answer)[:200]}",
+                hint="Whether it was created is unknown; it is looked up by its SKU before any new attempt.",
+            )
+        return str(product_id)
+
+    def update_product(self, external_id: str, product: ProductRecord, *, fields: frozenset[str]) -> None:
+        """PUT /V1/products/{current sku} with the changed fields; a new ``sku`` renames the product.
+
+        Magento addresses products by SKU, so the current one is read by the product's id
+        first. [A] Adobe's docs do not say that a PUT carrying the product's ``id`` and a
+        new ``sku`` renames it; that is how Magento's product repository behaves, and the
+        emulator does the same.
+        """
+        current = self._sku_of(external_id)
+        payload = mapping.product_payload(product, fields=fields, product_id=external_id)
+        if "sku" not in fields:
+            payload["product"]["sku"] = current
+        self.client.put(f"products/{quote(current, safe='')}", payload)
+
+    def set_product_active(self, external_id: str, active: bool) -> None:
+        current = self._sku_of(external_id)
+        status = mapping.ENABLED if active else mapping.DISABLED
+        self.client.put(f"products/{quote(current, safe='')}", {"product": {"sku": current, "status": status}})
+
+    def _sku_of(self, external_id: str) -> str:
+        criteria = mapping.search_criteria(
+            field="entity_id", value=str(int(external_id)), condition="eq", page=1, page_size=1, sort_field="entity_id"
+        )
+        items = self.client.get("products", criteria).get("items") or []
+        if not items:
+            raise NotFoundError(
+                f"Magento has no product with id {external_id}.",
+                hint="The product was deleted in Magento; it is created again if the ERP still has the item.",
+            )
+        return str(items[0]["sku"])
 
     # --- pushes --------------------------------------------------------------------
 

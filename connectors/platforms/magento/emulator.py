@@ -58,21 +58,41 @@ class Product:
     parent_sku: str = ""
     qty: Decimal = Decimal("0")
     updated_at: str = field(default_factory=_now)
+    status: int = 1
+    weight: Decimal | None = Decimal("0.5")
+    cost: Decimal | None = None
+    description: str = ""
+    notify_stock_qty: Decimal | None = None
+    visibility: int = 4
+    category_ids: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        custom = [{"attribute_code": "tax_class_id", "value": "2"}]
+        if self.cost is not None:
+            custom.append({"attribute_code": "cost", "value": str(self.cost)})
+        if self.description:
+            custom.append({"attribute_code": "description", "value": self.description})
+        if self.category_ids:
+            custom.append({"attribute_code": "category_ids", "value": list(self.category_ids)})
+        stock_item: dict[str, Any] = {"item_id": self.id, "qty": float(self.qty), "is_in_stock": self.qty > 0}
+        if self.notify_stock_qty is not None:
+            stock_item["notify_stock_qty"] = float(self.notify_stock_qty)
+        body = {
             "id": self.id,
             "sku": self.sku,
             "name": self.name,
+            "attribute_set_id": 4,
             "price": float(self.price),
-            "status": 1,
+            "status": self.status,
+            "visibility": self.visibility,
             "type_id": self.type_id,
             "updated_at": self.updated_at,
-            "weight": 0.5,
-            "extension_attributes": {
-                "stock_item": {"item_id": self.id, "qty": float(self.qty), "is_in_stock": self.qty > 0}
-            },
+            "extension_attributes": {"stock_item": stock_item},
+            "custom_attributes": custom,
         }
+        if self.weight is not None:
+            body["weight"] = float(self.weight)
+        return body
 
 
 @dataclass
@@ -331,6 +351,10 @@ class MagentoEmulator(Emulator):
             ("POST", rf"{p}/orders/(?P<oid>\d+)/comments", self.add_comment),
             ("GET", rf"{p}/customers/(?P<cid>\d+)", self.get_customer),
             ("GET", rf"{p}/products", self.search_products),
+            ("POST", rf"{p}/products", self.create_product),
+            ("GET", rf"{p}/products/(?P<sku>[^/]+)", self.get_product),
+            ("PUT", rf"{p}/products/(?P<sku>[^/]+)", self.save_product),
+            ("GET", rf"{p}/customers/search", self.search_customers),
             ("GET", rf"{p}/stockItems/(?P<sku>[^/]+)", self.get_stock_item),
             ("PUT", rf"{p}/products/(?P<sku>[^/]+)/stockItems/(?P<item_id>\d+)", self.put_stock_item),
             ("POST", rf"{p}/inventory/source-items", self.post_source_items),
@@ -427,6 +451,76 @@ class MagentoEmulator(Emulator):
     def search_products(self, request: Request) -> Reply:
         with self.lock:
             rows = [p.as_json() for p in self.state.products.values()]
+        return self._search(request, rows)
+
+    def get_product(self, request: Request, sku: str) -> Reply:
+        with self.lock:
+            return Reply(200, self._product(sku).as_json())
+
+    def create_product(self, request: Request) -> Reply:
+        body = (request.json() or {}).get("product")
+        if not isinstance(body, dict) or not body.get("sku"):
+            raise _error(400, '"%fieldName" is required. Enter and try again.', {"fieldName": "sku"})
+        with self.lock:
+            if body["sku"] in self.state.products:
+                raise _error(400, "The product was unable to be saved. Please try again.")
+            product = Product(self._id(), body["sku"], body.get("name", ""), Decimal("0"), Decimal("25"))
+            product.type_id = body.get("type_id", "simple")
+            self._apply_product(product, body)
+            self.state.products[product.sku] = product
+            return Reply(200, product.as_json())
+
+    def save_product(self, request: Request, sku: str) -> Reply:
+        """PUT /V1/products/{sku}: updates the fields given; with the product's id, a new sku renames it."""
+        body = (request.json() or {}).get("product")
+        if not isinstance(body, dict):
+            raise _error(400, '"%fieldName" is required. Enter and try again.', {"fieldName": "product"})
+        with self.lock:
+            product = self._product(sku)
+            new_sku = body.get("sku", sku)
+            if new_sku != sku:
+                if body.get("id") != product.id:
+                    raise _error(400, "The product was unable to be saved. Please try again.")
+                if new_sku in self.state.products:
+                    raise _error(
+                        400, "The value specified in the URL Key field would generate a URL that already exists."
+                    )
+                del self.state.products[sku]
+                product.sku = new_sku
+                self.state.products[new_sku] = product
+            self._apply_product(product, body)
+            return Reply(200, product.as_json())
+
+    def _apply_product(self, product: Product, body: dict[str, Any]) -> None:
+        if "name" in body:
+            product.name = body["name"]
+        if "price" in body:
+            product.price = Decimal(str(body["price"]))
+        if "status" in body:
+            product.status = int(body["status"])
+        if "weight" in body:
+            product.weight = Decimal(str(body["weight"]))
+        if "visibility" in body:
+            product.visibility = int(body["visibility"])
+        for attribute in body.get("custom_attributes") or []:
+            code, value = attribute.get("attribute_code"), attribute.get("value")
+            if code == "cost":
+                product.cost = Decimal(str(value))
+            elif code == "description":
+                product.description = str(value)
+        extension = body.get("extension_attributes") or {}
+        stock_item = extension.get("stock_item") or {}
+        if "qty" in stock_item:
+            product.qty = Decimal(str(stock_item["qty"]))
+        if "notify_stock_qty" in stock_item:
+            product.notify_stock_qty = Decimal(str(stock_item["notify_stock_qty"]))
+        for link in extension.get("category_links") or []:
+            product.category_ids.append(str(link.get("category_id")))
+        product.updated_at = _now()
+
+    def search_customers(self, request: Request) -> Reply:
+        with self.lock:
+            rows = [dict(c) for c in self.state.customers.values()]
         return self._search(request, rows)
 
     def _product(self, sku: str) -> Product:
@@ -568,7 +662,10 @@ class MagentoEmulator(Emulator):
 
 
 def _matches(row: dict[str, Any], f: dict[str, str]) -> bool:
-    value, wanted, cond = row.get(f.get("field", "")), f.get("value", ""), f.get("condition_type", "eq")
+    name = f.get("field", "")
+    if name == "entity_id" and "entity_id" not in row:
+        name = "id"  # products and customers answer with "id"; their table's column is entity_id
+    value, wanted, cond = row.get(name), f.get("value", ""), f.get("condition_type", "eq")
     text = "" if value is None else str(value)
     if cond in ("gt", "gteq", "lt", "lteq", "from", "to", "moreq"):
         left: Any = text

@@ -10,7 +10,7 @@ from urllib.parse import quote
 import requests
 
 from connectors.base import Capability, ConnectionSettings, ErpConnector
-from connectors.exceptions import AmbiguousError, NotFoundError, RetryableError
+from connectors.exceptions import AmbiguousError, NotFoundError, PermanentError, RetryableError
 from connectors.http import iter_pages
 from connectors.records import (
     CustomerRecord,
@@ -49,8 +49,11 @@ class VismaNetConnector(ErpConnector):
             Capability.CHANGED_ITEMS,
             Capability.UPDATE_CUSTOMERS,
             Capability.ONE_TIME_CUSTOMERS,
+            Capability.CREATE_ITEMS,
+            Capability.UPDATE_ITEMS,
         }
     )
+    product_fields = frozenset({"number", "name", "price_excl_vat", "vat_rate", "ean", "weight", "notes", "active"})
 
     def __init__(self, settings: ConnectionSettings) -> None:
         super().__init__(settings)
@@ -104,11 +107,42 @@ class VismaNetConnector(ErpConnector):
 
     def find_item(self, number: str) -> ItemRecord | None:
         try:
-            return mapping.parse_item(self.client.get(f"inventory/{number}"))
+            return mapping.parse_item(self.client.get(f"inventory/{quote(number, safe='')}"))
         except NotFoundError:
             return None
 
+    def create_item(self, item: ItemRecord) -> ItemRecord:
+        """POST /v1/inventory (201 + Location naming the item), then read it for its internal id."""
+        payload = mapping.item_payload(
+            item,
+            unit=self.settings.parameters.get("unit", ""),
+            item_class=self.settings.parameters.get("item_class", ""),
+        )
+        number = self._number_from(self.client.post("inventory", payload), "inventory")
+        created = self.find_item(number)
+        if created is None:
+            raise AmbiguousError(
+                f"Visma.net created item {number} but does not find it.",
+                hint="It is looked up before any new attempt.",
+            )
+        return created
+
+    def update_item(self, internal_id: str, item: ItemRecord, *, fields: frozenset[str]) -> None:
+        """Rename through ``POST /v1/inventory/action/changeInventoryNbr/{internalId}`` (S1), then
+        ``PUT /v1/inventory/internal/{internalId}`` with the other changed fields."""
+        if "number" in fields:
+            answer = self.client.post(
+                f"inventory/action/changeInventoryNbr/{internal_id}", {"inventoryNbr": item.number}
+            )
+            result = answer.json() if answer.content else {}
+            if isinstance(result, dict) and result.get("errorInfo"):
+                raise PermanentError(f"Visma.net did not rename item {internal_id}: {result['errorInfo']}")
+        rest = fields - {"number"}
+        if rest:
+            self.client.put(f"inventory/internal/{internal_id}", mapping.item_payload(item, fields=rest))
+
     def changed_items(self, since: dt.datetime | None) -> Iterator[ItemRecord]:
+        """Items changed since ``since`` by ``lastModifiedDateTime``: renamed, retired (status) included."""
         params = self._since(since)
         for dto in self._pages("inventory", params):
             yield mapping.parse_item(dto)

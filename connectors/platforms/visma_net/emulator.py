@@ -67,6 +67,7 @@ class VismaState:
     tokens: dict[str, float] = field(default_factory=dict)
     next_order: int = 1
     next_customer: int = 20001
+    next_inventory_id: int = 0
 
 
 class VismaEmulator(Emulator):
@@ -113,17 +114,37 @@ class VismaEmulator(Emulator):
                 "lastModifiedDateTime": _iso(_now()),
             }
 
-    def add_item(self, number: str, description: str = "", price: Decimal | str = "0", status: str = "Active") -> None:
+    def add_item(self, number: str, description: str = "", price: Decimal | str = "0", status: str = "Active") -> dict:
         with self.lock:
+            self.state.next_inventory_id += 1
             self.state.items[number] = {
-                "inventoryId": len(self.state.items) + 1,
+                "inventoryId": self.state.next_inventory_id,
                 "inventoryNumber": number,
                 "description": description or number,
                 "status": status,
                 "type": "FinishedGoodItem",
                 "defaultPrice": float(Decimal(str(price))),
+                "vatCode": {"id": "HIGH", "description": "25 %"},
+                "packaging": {"baseItemWeight": 0.0, "weightUOM": "KG"},
+                "crossReferences": [],
+                "note": "",
                 "lastModifiedDateTime": _iso(_now()),
             }
+            return self.state.items[number]
+
+    def rename_item(self, number: str, new_number: str) -> None:
+        """As a person would in Visma's window: the item number changes, the internal id stays."""
+        with self.lock:
+            item = self.state.items.pop(number)
+            item["inventoryNumber"] = new_number
+            item["lastModifiedDateTime"] = _iso(_now())
+            self.state.items[new_number] = item
+
+    def set_item(self, number: str, **fields: Any) -> None:
+        """Change an item's DTO fields (status, description …) as a person would in Visma."""
+        with self.lock:
+            self.state.items[number].update(fields)
+            self.state.items[number]["lastModifiedDateTime"] = _iso(_now())
 
     def set_price(self, number: str, price: Decimal | str) -> None:
         with self.lock:
@@ -162,6 +183,9 @@ class VismaEmulator(Emulator):
             ("GET", r"/v1/customer/(?P<number>[^/]+)", self.get_customer),
             ("PUT", r"/v1/customer/(?P<number>[^/]+)", self.update_customer),
             ("GET", r"/v1/inventory", self.list_items),
+            ("POST", r"/v1/inventory", self.create_item),
+            ("PUT", r"/v1/inventory/internal/(?P<internal>\d+)", self.update_item),
+            ("POST", r"/v1/inventory/action/changeInventoryNbr/(?P<internal>\d+)", self.change_item_number),
             ("GET", r"/v1/inventory/(?P<number>[^/]+)", self.get_item),
             ("GET", r"/v1/inventorysummary/(?P<number>[^/]+)", self.inventory_summary),
         ]
@@ -411,6 +435,69 @@ class VismaEmulator(Emulator):
         if item is None:
             raise _visma_error(f"Inventory item '{number}' not found.", 404)
         return Reply(200, item)
+
+    ITEM_STATUSES = ("Active", "No sales", "No purchases", "No request", "Inactive", "Marked for deletion")
+
+    def _item_fields(self, body: Any, item: dict[str, Any]) -> None:
+        if not isinstance(body, dict):
+            raise _visma_error("Data received not recognized as InventoryUpdateDto")
+        for key in ("description", "defaultPrice", "note", "type"):
+            if key in body:
+                item[key] = _val(body, key)
+        if "status" in body:
+            status = _val(body, "status")
+            if status not in self.ITEM_STATUSES:
+                raise _visma_error(f"Status '{status}' is not valid for an inventory item.")
+            item["status"] = status
+        if "vatCode" in body:
+            code = _val(body, "vatCode")
+            if code not in self.state.tax_categories:
+                raise _visma_error(f"VAT code '{code}' does not exist.")
+            item["vatCode"] = {"id": code, "description": code}
+        if "packaging" in body:
+            weight = _val(body["packaging"], "baseItemWeight")
+            item["packaging"] = {"baseItemWeight": weight, "weightUOM": "KG"}
+        for ref in body.get("crossReferences") or []:
+            entry = {"alternateType": _val(ref, "alternateType"), "alternateId": _val(ref, "alternateId")}
+            kept = [r for r in item.get("crossReferences", []) if r["alternateType"] != entry["alternateType"]]
+            item["crossReferences"] = [*kept, entry]
+        item["lastModifiedDateTime"] = _iso(_now())
+
+    def _by_internal(self, internal: str) -> dict[str, Any]:
+        for item in self.state.items.values():
+            if str(item["inventoryId"]) == internal:
+                return item
+        raise _visma_error(f"Inventory item with id {internal} not found.", 404)
+
+    def create_item(self, request: Request) -> Reply:
+        body = request.json()
+        number = _val(body, "inventoryNumber") if isinstance(body, dict) else None
+        if not number:
+            raise _visma_error("Error creating inventory item. 'Inventory ID' cannot be empty.")
+        with self.lock:
+            if number in self.state.items:
+                raise _visma_error(f"Error creating inventory item. Inventory item '{number}' already exists.")
+            item = self.add_item(number, _val(body, "description", number) or number)
+            self._item_fields(body, item)
+        return Reply(201, None, {"Location": f"{self.base_url}inventory/{number}"})
+
+    def update_item(self, request: Request, internal: str) -> Reply:
+        with self.lock:
+            self._item_fields(request.json(), self._by_internal(internal))
+        return Reply(204, None)
+
+    def change_item_number(self, request: Request, internal: str) -> Reply:
+        body = request.json()
+        new = body.get("inventoryNbr") if isinstance(body, dict) else None
+        with self.lock:
+            item = self._by_internal(internal)
+            if not new:
+                raise _visma_error("'inventoryNbr' cannot be empty.")
+            if new != item["inventoryNumber"]:
+                if new in self.state.items:
+                    raise _visma_error(f"Inventory item '{new}' already exists.")
+                self.rename_item(item["inventoryNumber"], new)
+        return Reply(200, {"actionId": str(uuid.uuid4()), "actionResult": "Done", "errorInfo": None})
 
     def inventory_summary(self, request: Request, number: str) -> Reply:
         with self.lock:

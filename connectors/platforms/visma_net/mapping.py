@@ -240,15 +240,77 @@ def format_datetime(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
+# InventoryDto.status values that still let the item be sold (the others: No sales,
+# Inactive, Marked for deletion) — those make the shop product inactive (S5).
+SELLABLE = frozenset({"Active", "No purchases", "No request"})
+
+
 def parse_item(dto: dict[str, Any]) -> ItemRecord:
+    """An InventoryDto: EAN from the Barcode cross-reference, weight from the packaging."""
     price = dto.get("defaultPrice")
+    vat = dto.get("vatCode")
+    packaging = dto.get("packaging") if isinstance(dto.get("packaging"), dict) else {}
+    weight = packaging.get("baseItemWeight")
+    ean = next(
+        (
+            str(ref.get("alternateId") or "")
+            for ref in dto.get("crossReferences") or []
+            if isinstance(ref, dict) and ref.get("alternateType") == "Barcode"
+        ),
+        "",
+    )
+    internal = dto.get("inventoryId")
     return ItemRecord(
         number=str(dto.get("inventoryNumber", "")),
-        description=dto.get("description", ""),
+        description=dto.get("description", "") or "",
         price_excl_vat=Decimal(str(price)) if price is not None else None,
-        active=dto.get("status", "Active") == "Active",
+        active=dto.get("status", "Active") in SELLABLE,
         updated_at=parse_datetime(dto.get("lastModifiedDateTime")),
+        internal_id=str(internal) if internal is not None else "",
+        ean=ean,
+        weight=Decimal(str(weight)) if weight not in (None, 0, 0.0) else None,
+        vat_code=(vat.get("id") or "") if isinstance(vat, dict) else str(vat or ""),
+        notes=dto.get("note") or "",
+        is_service=dto.get("type") in ("NonStockItem", "ServiceItem"),
     )
+
+
+def item_payload(
+    item: ItemRecord, *, fields: frozenset[str] | None = None, unit: str = "", item_class: str = ""
+) -> dict:
+    """InventoryUpdateDto for POST /v1/inventory (all of it) or PUT …/internal/{id} (``fields``).
+
+    The item number is changed by its own action (``changeInventoryNbr``), never here.
+    [A] The docs list cross-reference operations but not whether re-sending a Barcode
+    with "Insert" replaces the old one; we send "Update" on a PUT and "Insert" on a create.
+    """
+    every = fields is None
+    fields = fields or frozenset()
+    body: dict[str, Any] = {}
+    if every:
+        body["inventoryNumber"] = v(item.number)
+        body["type"] = v("NonStockItem" if item.is_service else "FinishedGoodItem")
+        if unit:
+            body.update(baseUnit=v(unit), salesUnit=v(unit), purchaseUnit=v(unit))
+        if item_class:
+            body["itemClass"] = v(item_class)
+    if every or "name" in fields:
+        body["description"] = v(item.description)
+    if every or "active" in fields:
+        body["status"] = v("Active" if item.active else "Inactive")
+    if (every or "price_excl_vat" in fields) and item.price_excl_vat is not None:
+        body["defaultPrice"] = v(_num(item.price_excl_vat))
+    if (every or "vat_rate" in fields) and item.vat_code:
+        body["vatCode"] = v(item.vat_code)
+    if (every or "weight" in fields) and item.weight is not None:
+        body["packaging"] = {"baseItemWeight": v(_num(item.weight))}
+    if (every or "ean" in fields) and item.ean:
+        body["crossReferences"] = [
+            {"operation": "Insert" if every else "Update", "alternateType": v("Barcode"), "alternateId": v(item.ean)}
+        ]
+    if (every or "notes" in fields) and item.notes:
+        body["note"] = v(item.notes)
+    return body
 
 
 def parse_order_status(dto: dict[str, Any]) -> ErpOrderStatusRecord:

@@ -38,8 +38,10 @@ FIELDS = (
     "active",
 )
 SHOP, ERP, BOTH = "shop", "erp", "both"
-# Never sent to the ERP (S12: price lists, variant relations and suppliers are not exchanged).
-NOT_TO_ERP = frozenset({"sku"})
+# Never sent to the ERP: the shop's SKU is its own business, and the shop's status is not
+# the item's (a product made from the ERP may wait disabled in the shop, S5; S4 sends no
+# status). S12's price lists, variant relations and suppliers are never fields at all.
+NOT_TO_ERP = frozenset({"sku", "active"})
 NOT_TO_SHOP = frozenset()
 
 

@@ -410,6 +410,42 @@ def _wait_for_credentials(transfer: Transfer, log: AttemptLog, exc: AuthError, *
     )
 
 
+def transfer_run_now(*, connection: Connection, obj: models.Model, kind: str, what: str, then: str) -> Transfer:
+    """Send one prerequisite document now, through its own transfer, and return it sent.
+
+    What an order needs first (its customer, its products, S7) goes through
+    the same machinery as anything else: claimed, looked up when unsettled,
+    created once. If it is not sent, the order waits: the error raised says
+    why (``what`` names the document, ``then`` what waits on it).
+    """
+    transfer = transfer_ensure(connection=connection, obj=obj, kind=kind)
+    if transfer.state == TransferState.SENT:
+        return transfer
+    if transfer.state in (TransferState.NEEDS_ATTENTION, TransferState.CONFLICT):
+        # The dependent document was resent: this one is tried again with it.
+        transfer.move_to(TransferState.PENDING)
+        transfer.save(update_fields=["state", "updated_at"])
+    Transfer.objects.filter(pk=transfer.pk, state__in=CLAIMABLE).update(next_attempt_at=timezone.now())
+    if transfer_process(transfer_id=transfer.pk) is None:
+        raise RetryableError(
+            _("%(what)s is being sent by another worker.") % {"what": what},
+            hint=_("Retried automatically in a moment."),
+        )
+    transfer.refresh_from_db()
+    if transfer.state == TransferState.SENT:
+        return transfer
+    message = _("%(what)s could not be sent to %(connection)s yet: %(error)s") % {
+        "what": what,
+        "connection": connection,
+        "error": transfer.last_error,
+    }
+    if transfer.error_source == ErrorSource.CREDENTIALS:
+        raise AuthError(transfer.last_error, hint=transfer.last_hint)
+    if transfer.state == TransferState.NEEDS_ATTENTION:
+        raise PermanentError(message, hint=transfer.last_hint)
+    raise RetryableError(message, hint=then)
+
+
 # --- people's actions and the watchdog ---------------------------------------------
 
 RESENDABLE = (

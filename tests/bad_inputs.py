@@ -326,8 +326,7 @@ def _lookup_503(env: Any) -> None:
     "erp-customer-201-no-location",
     ERP,
     "creating a new customer answers 201 without Location",
-    "The order waits (“…could not be created in the ERP yet…”); the customer is looked up by e-mail: "
-    "one customer, one order.",
+    "The order waits (“…could not be sent to … yet…”); the customer is looked up by e-mail: one customer, one order.",
 )
 def _customer_no_location(env: Any) -> None:
     env.check_customer_create_ambiguous()

@@ -8,7 +8,6 @@ import logging
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import ConflictStatus, Customer, CustomerConflict, Resolution
@@ -16,12 +15,11 @@ from orders.models import Order
 
 from ..base import Capability, ErpConnector
 from ..bindings import ct, erp_binding
-from ..exceptions import AuthError, MappingError, PermanentError, Problem, RetryableError
+from ..exceptions import MappingError, PermanentError, Problem
 from ..models import (
     AttemptOutcome,
     Connection,
     CustomerPolicy,
-    ErrorSource,
     ExternalRef,
     GuestPolicy,
     Integration,
@@ -33,7 +31,6 @@ from ..records import (
     AddressRecord,
     CustomerRecord,
 )
-from ..selectors import CLAIMABLE
 from ..services import (
     connector_for,
 )
@@ -42,10 +39,9 @@ from ..transfers import (
     ConflictPending,
     handles,
     remote_create,
-    transfer_ensure,
     transfer_lookup,
-    transfer_process,
     transfer_resend,
+    transfer_run_now,
 )
 
 logger = logging.getLogger("connectors.engine")
@@ -251,31 +247,16 @@ def customer_create(*, customer: Customer, integration: Integration, erp: ErpCon
     new buyer on two workers create it once. While it is not created, the
     order waits: its error says why.
     """
-    transfer = transfer_ensure(connection=integration.erp, obj=customer, kind=TransferKind.CUSTOMER)
-    if transfer.state == TransferState.SENT and transfer.remote_id:
-        return customer_bind(customer=customer, erp=integration.erp, number=transfer.remote_id)
-    if transfer.state in (TransferState.NEEDS_ATTENTION, TransferState.CONFLICT):
-        # The order was resent: its customer is tried again with it.
-        transfer.move_to(TransferState.PENDING)
-        transfer.save(update_fields=["state", "updated_at"])
-    Transfer.objects.filter(pk=transfer.pk, state__in=CLAIMABLE).update(next_attempt_at=timezone.now())
-    if transfer_process(transfer_id=transfer.pk) is None:
-        raise RetryableError(
-            _("Customer %(customer)s is being created in the ERP by another worker.") % {"customer": customer},
-            hint=_("Retried automatically in a moment."),
-        )
-    transfer.refresh_from_db()
-    if transfer.state == TransferState.SENT:
-        return CustomerChoice(transfer.remote_id)
-    message = _("Customer %(customer)s could not be created in the ERP yet: %(error)s") % {
-        "customer": customer,
-        "error": transfer.last_error,
-    }
-    if transfer.error_source == ErrorSource.CREDENTIALS:
-        raise AuthError(transfer.last_error, hint=transfer.last_hint)
-    if transfer.state == TransferState.NEEDS_ATTENTION:
-        raise PermanentError(message, hint=transfer.last_hint)
-    raise RetryableError(message, hint=_("The order is sent once its customer exists in the ERP."))
+    if bound := erp_binding(customer, integration.erp):
+        return CustomerChoice(bound)
+    transfer = transfer_run_now(
+        connection=integration.erp,
+        obj=customer,
+        kind=TransferKind.CUSTOMER,
+        what=_("Customer %(customer)s") % {"customer": customer},
+        then=_("The order is sent once its customer exists in the ERP."),
+    )
+    return CustomerChoice(transfer.remote_id)
 
 
 @handles(TransferKind.CUSTOMER)

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from customers.models import Customer
-from inventory.models import Product
+from inventory.models import Product, ProductAlias
 from orders.models import Order, OrderAddress, OrderDiscount, OrderLine
 
 from ..bindings import bind, bound, ct
@@ -165,7 +165,11 @@ def order_upsert(*, shop: Connection, record: OrderRecord) -> UpsertResult:
             order.lines.all().delete()
             order.addresses.all().delete()
             order.discounts.all().delete()
-        products = {p.sku: p for p in Product.objects.filter(shop=shop, sku__in=[li.sku for li in record.lines])}
+        skus = [li.sku for li in record.lines]
+        products = {p.sku: p for p in Product.objects.filter(shop=shop, sku__in=skus)}
+        # A SKU renamed since the order was placed still names the same product.
+        for alias in ProductAlias.objects.filter(product__shop=shop, kind="sku", value__in=set(skus) - set(products)):
+            products[alias.value] = alias.product
         OrderLine.objects.bulk_create(
             OrderLine(
                 order=order,

@@ -40,6 +40,7 @@ from ..transfers import (
     remote_create,
     transfer_lookup,
     transfer_queue,
+    transfer_run_now,
 )
 from .customers import customer_card_sync, customer_resolve
 from .mirror import order_upsert
@@ -66,7 +67,12 @@ def items_resolve(*, order: Order, integration: Integration, erp: ErpConnector) 
     descriptions: dict[int, str] = {}
     problems: list[Problem] = []
     for line in order.lines.all():
-        number = line.reference or (line.product.reference if line.product else "")
+        # The product's current item number first: it follows a rename after the order was placed.
+        number = (line.product.reference if line.product else "") or line.reference
+        if integration.products_to_erp and line.product is not None and not line.is_service:
+            # Sent to the ERP before the order (S7): it need not exist there yet.
+            numbers[line.pk] = number or line.product.sku
+            continue
         if not number and line.is_service:
             number = integration.service_item_map.get(line.name, "")
         if not number and line.sku and not line.is_service:
@@ -89,6 +95,19 @@ def items_resolve(*, order: Order, integration: Integration, erp: ErpConnector) 
         else:
             problems.append(line_item_problem(line))
     return ResolvedItems(numbers, descriptions, problems)
+
+
+def order_products_send(*, order: Order, integration: Integration) -> None:
+    """Every product of the order created or brought up to date in the ERP first (S7)."""
+    products = {line.product for line in order.lines.all() if line.product is not None and not line.is_service}
+    for product in sorted(products, key=lambda p: p.pk):
+        transfer_run_now(
+            connection=integration.erp,
+            obj=product,
+            kind=TransferKind.PRODUCT,
+            what=_("Product %(sku)s") % {"sku": product.sku},
+            then=_("The order is sent once its products exist in the ERP."),
+        )
 
 
 def order_refresh(*, order: Order, shop: ShopConnector) -> Order:
@@ -139,9 +158,12 @@ def order_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
     problems = validate_order(order, integration=integration) + resolved.problems + build_problems
     if problems:
         raise MappingError(problems)
+    # S7: the customer first, then every product of the order, then the order.
     choice = customer_resolve(order=order, integration=integration, erp=erp)
     if customer_card_sync(customer=order.customer, integration=integration, erp=erp, number=choice.number):
         log.request_excerpt = f"customer {choice.number} updated from the shop card; "
+    if integration.products_to_erp:
+        order_products_send(order=order, integration=integration)
     record = replace(record, customer_no=choice.number, one_time=choice.one_time)
 
     log.request_excerpt += _excerpt(record)

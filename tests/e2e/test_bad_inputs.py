@@ -231,7 +231,7 @@ class Env:
         self.run()
         transfer = self.transfer(new_buyer)
         assert transfer.state == TransferState.RETRY_WAIT
-        assert "could not be created in the ERP yet" in transfer.last_error
+        assert "could not be sent to Demo Visma.net ERP yet" in transfer.last_error
         self.assert_sent_once(other)
         self.retry()
         self.assert_sent_once(new_buyer, other)

@@ -59,7 +59,7 @@ class Product:
     qty: Decimal = Decimal("0")
     updated_at: str = field(default_factory=_now)
     status: int = 1
-    weight: Decimal | None = Decimal("0.5")
+    weight: Decimal | None = None
     cost: Decimal | None = None
     description: str = ""
     notify_stock_qty: Decimal | None = None

@@ -18,6 +18,7 @@ creating is exactly once (looked up by SKU or item number first) and binds at on
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from decimal import Decimal
 
@@ -248,6 +249,9 @@ def _to_erp(transfer: Transfer, log: AttemptLog, *, product: Product, integratio
         if key is None:
             stock = _stock_of(product) if integration.send_stock_on_create else None
             record = catalogue.item_record(product, vat_code=vat_code, stock=stock)
+            if integration.erp_keeps_suppliers:
+                # S4: the ERP computes its purchase price from its suppliers.
+                record = dataclasses.replace(record, purchase_price=None)
             log.request_excerpt = f"create item {record.number}: {record.description}"
             with remote_create(transfer):
                 created = erp.create_item(record)

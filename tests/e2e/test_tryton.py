@@ -175,3 +175,99 @@ def test_r7_a_list_price_changed_in_tryton_reaches_the_shop(flow, magento):
 
     runs = list(SyncRun.objects.filter(connection=flow.erp).values_list("kind", "status", "stats", "error"))
     assert magento.state.products["VOTTER-01"].price == Decimal("149.50"), runs
+
+
+# --- the catalogue (S1, S4) ------------------------------------------------------------
+
+
+def _tryton_product(flow, code: str) -> dict | None:
+    rows = flow.tryton.client.call(
+        "product.product",
+        "search_read",
+        [("code", "=", code)],
+        0,
+        1,
+        None,
+        ["code", "cost_price", "template.name", "template.list_price", "template.type"],
+        context={"active_test": False},
+    )
+    return rows[0] if rows else None
+
+
+@pytest.fixture
+def catalogue_flow(flow):
+    flow.products_to_erp = True
+    flow.save()
+    flow.erp.parameters = {**flow.erp.parameters, "account_category": flow.tryton_ids["account_category"]}
+    flow.erp.save()
+    return flow
+
+
+def _new_magento_product(magento, sku: str, *, cost: str = "80") -> None:
+    product = magento.add_product(sku, f"Produkt {sku}", "250", qty=2)
+    product.cost = Decimal(cost)
+
+
+def test_s4_a_product_created_in_magento_appears_in_tryton_with_name_price_and_purchase_price(
+    catalogue_flow, magento
+):
+    sku = f"TRY-{catalogue_flow.pk}-A"
+    _new_magento_product(magento, sku)
+    connection_cycle(connection=catalogue_flow.shop)
+    process_due()
+    row = _tryton_product(catalogue_flow, sku)
+    assert row is not None
+    assert (row["template."]["name"], row["template."]["list_price"]) == (f"Produkt {sku}", Decimal("250"))
+    assert row["cost_price"] == Decimal("80")  # the ERP keeps no suppliers: the shop's purchase price goes
+
+
+def test_s4_no_purchase_price_goes_to_an_erp_that_keeps_suppliers(catalogue_flow, magento):
+    catalogue_flow.erp_keeps_suppliers = True
+    catalogue_flow.save()
+    sku = f"TRY-{catalogue_flow.pk}-B"
+    _new_magento_product(magento, sku, cost="95")
+    connection_cycle(connection=catalogue_flow.shop)
+    process_due()
+    assert _tryton_product(catalogue_flow, sku)["cost_price"] == Decimal("0")
+
+
+def test_s1_a_renamed_magento_sku_renames_the_tryton_product_by_its_binding(catalogue_flow, magento):
+    from connectors.platforms.magento.emulator import _now
+
+    sku = f"TRY-{catalogue_flow.pk}-C"
+    _new_magento_product(magento, sku)
+    connection_cycle(connection=catalogue_flow.shop)
+    process_due()
+    product = magento.state.products.pop(sku)
+    product.sku, product.updated_at = sku + "-NY", _now()
+    magento.state.products[product.sku] = product
+    connection_cycle(connection=catalogue_flow.shop)
+    process_due()
+    assert _tryton_product(catalogue_flow, sku) is None
+    assert _tryton_product(catalogue_flow, sku + "-NY")["template."]["name"] == f"Produkt {sku}"
+
+
+def test_a_tryton_product_create_whose_answer_was_lost_makes_exactly_one_product(catalogue_flow, magento):
+    from connectors.models import TransferKind
+    from inventory.models import Product
+
+    sku = f"TRY-{catalogue_flow.pk}-D"
+    _new_magento_product(magento, sku)
+    catalogue_flow.proxy.inject(
+        Fault("timeout_after_store", path="/rpc/", body="model.product.template.create", delay=3)
+    )
+    catalogue_flow.erp.parameters = {**catalogue_flow.erp.parameters, "read_timeout": 1.5}
+    catalogue_flow.erp.save()
+    connection_cycle(connection=catalogue_flow.shop)
+    process_due()
+    product = Product.objects.get(sku=sku)
+    transfer = Transfer.objects.get(kind=TransferKind.PRODUCT, object_id=product.pk, connection=catalogue_flow.erp)
+    assert transfer.state == TransferState.UNKNOWN
+    Transfer.objects.filter(pk=transfer.pk).update(next_attempt_at=timezone.now())
+    process_due()
+    transfer.refresh_from_db()
+    assert transfer.state == TransferState.SENT
+    rows = catalogue_flow.tryton.client.call(
+        "product.product", "search", [("code", "=", sku)], 0, None, None, context={"active_test": False}
+    )
+    assert len(rows) == 1

@@ -25,6 +25,18 @@ from . import mapping
 from .client import TrytonClient
 
 PAGE_SIZE = 100
+ITEM_FIELDS = [
+    "code",
+    "rec_name",
+    "active",
+    "write_date",
+    "create_date",
+    "cost_price",
+    "template.name",
+    "template.write_date",
+    "template.list_price",
+    "template.type",
+]
 SALE_FIELDS = ["number", "reference", "state", "invoice_state", "shipment_state", "write_date", "create_date"]
 
 
@@ -61,8 +73,11 @@ class TrytonConnector(ErpConnector):
             Capability.STOCK,
             Capability.CHANGED_ITEMS,
             Capability.UPDATE_CUSTOMERS,
+            Capability.CREATE_ITEMS,
+            Capability.UPDATE_ITEMS,
         }
     )
+    product_fields = frozenset({"number", "name", "price_excl_vat", "purchase_price", "active"})
 
     def __init__(self, settings: ConnectionSettings) -> None:
         super().__init__(settings)
@@ -185,22 +200,78 @@ class TrytonConnector(ErpConnector):
         return mapping.parse_item(row) if row else None
 
     def changed_items(self, since: dt.datetime | None) -> Iterator[ItemRecord]:
-        """Products written since ``since`` (their list price is the normal sale price, R7)."""
+        """Products written since ``since``, deactivated ones included (Tryton's way of deleting
+        a product that has moved; S5): their list price is the normal sale price (R7)."""
         domain: list[Any] = [("code", "!=", None)]
         if since is not None:
             # The price lives on the template: a product counts as changed when either changed.
             cut = since.astimezone(dt.UTC).replace(tzinfo=None)
             domain.append(["OR", ("write_date", ">=", cut), ("template.write_date", ">=", cut)])
-        fields = [
-            "code",
-            "rec_name",
-            "active",
-            "write_date",
-            "create_date",
-            "template.write_date",
-            "template.list_price",
-        ]
-        return (mapping.parse_item(row) for row in self._search_read_all("product.product", domain, fields))
+        return (
+            mapping.parse_item(row)
+            for row in self._search_read_all("product.product", domain, ITEM_FIELDS, context={"active_test": False})
+        )
+
+    def create_item(self, item: ItemRecord) -> ItemRecord:
+        """A product template with one product whose code is the item number (S4)."""
+        values = mapping.template_values(item, uom=self._uom(), account_category=self._account_category())
+        template_id = created_id(self.client.call("product.template", "create", [values], writes=True), "product")
+        [row] = self.client.call(
+            "product.product",
+            "search_read",
+            [("template", "=", template_id)],
+            0,
+            1,
+            None,
+            ITEM_FIELDS,
+            context={"active_test": False},
+        )
+        if item.purchase_price is not None:
+            self.client.call("product.product", "write", [row["id"]], {"cost_price": item.purchase_price})
+        return mapping.parse_item(row)
+
+    def update_item(self, internal_id: str, item: ItemRecord, *, fields: frozenset[str]) -> None:
+        """Write the changed fields: code (a rename), name, list price and active on the template,
+        cost price on the product. Writes set values, so they are safe to repeat."""
+        [row] = self.client.call(
+            "product.product", "read", [int(internal_id)], ["template"], context={"active_test": False}
+        )
+        template = mapping.template_update(item, fields)
+        if template:
+            self.client.call("product.template", "write", [row["template"]], template)
+        if "purchase_price" in fields and item.purchase_price is not None:
+            self.client.call("product.product", "write", [int(internal_id)], {"cost_price": item.purchase_price})
+        if "active" in fields:
+            self.client.call("product.product", "write", [int(internal_id)], {"active": item.active})
+
+    def _uom(self) -> int:
+        name = self.settings.parameters.get("uom", "Unit")
+        found = self.client.call("product.uom", "search", [("name", "=", name)], 0, 1, None)
+        if not found:
+            raise PermanentError(
+                f"Tryton has no unit of measure '{name}'.",
+                hint="Set the connection parameter 'uom' to the name of a Tryton unit, e.g. Unit.",
+            )
+        return found[0]
+
+    def _account_category(self) -> int:
+        wanted = self.settings.parameters.get("account_category")
+        if isinstance(wanted, int) or (isinstance(wanted, str) and wanted.isdigit()):
+            return int(wanted)
+        found = (
+            self.client.call(
+                "product.category", "search", [("name", "=", wanted), ("accounting", "=", True)], 0, 1, None
+            )
+            if wanted
+            else []
+        )
+        if not found:
+            raise PermanentError(
+                "Tryton needs an accounting product category for new products.",
+                hint="Set the connection parameter 'account_category' to the name or id of a Tryton accounting "
+                "product category.",
+            )
+        return found[0]
 
     def stock(self, warehouse: str, items: Sequence[str] = ()) -> Iterable[StockRecord]:
         """On-hand quantity per product in the warehouse (S10): one call for all items."""
@@ -370,12 +441,21 @@ class TrytonConnector(ErpConnector):
             domain.append(("write_date", ">=", since.astimezone(dt.UTC).replace(tzinfo=None)))
         return (mapping.parse_sale(row) for row in self._search_read_all("sale.sale", domain, SALE_FIELDS))
 
-    def _search_read_all(self, model: str, domain: list[Any], fields: list[str]) -> Iterator[dict[str, Any]]:
+    def _search_read_all(
+        self, model: str, domain: list[Any], fields: list[str], *, context: dict[str, Any] | None = None
+    ) -> Iterator[dict[str, Any]]:
         """Every matching row, PAGE_SIZE at a time, in id order (stable across pages)."""
 
         def fetch(page: int) -> tuple[list[dict[str, Any]], bool]:
             rows = self.client.call(
-                model, "search_read", domain, (page - 1) * PAGE_SIZE, PAGE_SIZE, [("id", "ASC")], fields
+                model,
+                "search_read",
+                domain,
+                (page - 1) * PAGE_SIZE,
+                PAGE_SIZE,
+                [("id", "ASC")],
+                fields,
+                context=context,
             )
             return rows, len(rows) == PAGE_SIZE
 

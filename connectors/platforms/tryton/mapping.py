@@ -77,14 +77,47 @@ def _written(row: dict[str, Any]) -> dt.datetime | None:
 
 
 def parse_item(row: dict[str, Any]) -> ItemRecord:
+    """A product.product row (with its template's fields) as an item; its id is the internal id."""
+    template = row.get("template.") or {}
+    cost = row.get("cost_price")
     return ItemRecord(
         number=row.get("code") or "",
-        description=row.get("rec_name") or row.get("name", ""),
+        description=template.get("name") or row.get("rec_name") or row.get("name", ""),
         # The sale price lives on the template (product.product's own list_price reads empty over RPC).
-        price_excl_vat=(row.get("template.") or {}).get("list_price", row.get("list_price")),
+        price_excl_vat=template.get("list_price", row.get("list_price")),
         active=row.get("active", True),
         updated_at=_written(row),
+        internal_id=str(row["id"]) if row.get("id") is not None else "",
+        purchase_price=Decimal(str(cost)) if cost is not None else None,
+        is_service=template.get("type") == "service",
     )
+
+
+def template_values(item: ItemRecord, *, uom: int, account_category: int) -> dict[str, Any]:
+    """product.template create values with its one product (code = the item number, S4)."""
+    return {
+        "name": item.description,
+        "code": item.number,
+        "type": "service" if item.is_service else "goods",
+        "default_uom": uom,
+        "sale_uom": uom,
+        "salable": True,
+        "list_price": item.price_excl_vat or Decimal("0"),
+        "account_category": account_category,
+        "products": [["create", [{"suffix_code": ""}]]],
+    }
+
+
+def template_update(item: ItemRecord, fields: frozenset[str]) -> dict[str, Any]:
+    """The template's changed values: a product's code is the template code + its (empty) suffix."""
+    values: dict[str, Any] = {}
+    if "number" in fields:
+        values["code"] = item.number
+    if "name" in fields:
+        values["name"] = item.description
+    if "price_excl_vat" in fields and item.price_excl_vat is not None:
+        values["list_price"] = item.price_excl_vat
+    return values
 
 
 def sale_status(row: dict[str, Any]) -> str:

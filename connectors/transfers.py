@@ -70,8 +70,9 @@ class LookupRequired(Exception):
     """A create was attempted while an earlier outcome is unsettled: a bug in a handler."""
 
 
-# Documents created once in the remote system: never sent again once sent.
-ONE_SHOT_KINDS = frozenset({TransferKind.SALES_ORDER, TransferKind.CUSTOMER})
+# Documents created once in the remote system: never sent again once sent. (A customer
+# or product transfer is sent again when its card changes: an update, its create long done.)
+ONE_SHOT_KINDS = frozenset({TransferKind.SALES_ORDER})
 
 
 def transfer_ensure(*, connection: Connection, obj: models.Model, kind: str) -> Transfer:

@@ -200,3 +200,11 @@ def check_stock(record: StockRecord) -> None:
     """Raise BadValue when a stock figure cannot be stored."""
     problems = list(_number(record.quantity, what="quantity", below=_digits(StockLevel, "physical")))
     _raise(problems, _("Correct the item's stock in the ERP; it is read again by the next sync."))
+
+
+def check_customer(record: CustomerRecord) -> None:
+    """Raise BadValue when a customer card cannot be stored."""
+    problems = list(_customer(record, ""))
+    if not record.external_id.strip():
+        problems.insert(0, _("The customer has no id in the shop."))
+    _raise(problems, _("Correct the customer in the shop; it is imported again by the next sync."))

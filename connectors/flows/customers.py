@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from customers.models import ConflictStatus, Customer, CustomerConflict, Resolution
 from orders.models import Order
 
-from ..base import Capability, ErpConnector
+from .. import validation
+from ..base import Capability, ErpConnector, ShopConnector
 from ..bindings import ct, erp_binding
 from ..exceptions import MappingError, PermanentError, Problem
 from ..models import (
@@ -23,10 +24,12 @@ from ..models import (
     ExternalRef,
     GuestPolicy,
     Integration,
+    SyncRun,
     Transfer,
     TransferKind,
     TransferState,
 )
+from ..pulls import pull_stream
 from ..records import (
     AddressRecord,
     CustomerRecord,
@@ -40,9 +43,11 @@ from ..transfers import (
     handles,
     remote_create,
     transfer_lookup,
+    transfer_queue,
     transfer_resend,
     transfer_run_now,
 )
+from .mirror import customer_upsert
 
 logger = logging.getLogger("connectors.engine")
 
@@ -261,12 +266,26 @@ def customer_create(*, customer: Customer, integration: Integration, erp: ErpCon
 
 @handles(TransferKind.CUSTOMER)
 def customer_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
-    """Create one customer in the ERP, exactly once (S3, C1-C3)."""
+    """Create one customer in the ERP exactly once, or bring its card up to date (S3, C1-C3).
+
+    Bound already: the card is sent when it changed since (force update).
+    Not bound: an ERP customer with the same e-mail and name is this one; else
+    it is created. After an unsettled create, the one with its e-mail is it.
+    """
     customer = Customer.objects.get(pk=transfer.object_id)
-    if bound := erp_binding(customer, transfer.connection):
-        return AttemptOutcome.FOUND, bound
     erp: ErpConnector = connector_for(transfer.connection)  # type: ignore[assignment]
-    number = transfer_lookup(transfer, lookup=lambda: _customer_lookup(customer=customer, erp=erp))
+    if bound := erp_binding(customer, transfer.connection):
+        integration = Integration.objects.filter(erp=transfer.connection, shop=customer.shop).first()
+        if integration is not None and customer_card_sync(
+            customer=customer, integration=integration, erp=erp, number=bound
+        ):
+            log.request_excerpt = f"customer {bound} updated from the shop card"
+            return AttemptOutcome.SENT, bound
+        return AttemptOutcome.FOUND, bound
+    settling = transfer.needs_lookup
+    number = transfer_lookup(
+        transfer, lookup=lambda: _customer_lookup(customer=customer, erp=erp, same_name=not settling), always=True
+    )
     outcome = AttemptOutcome.FOUND
     if not number:
         record = _customer_record(customer)
@@ -278,20 +297,61 @@ def customer_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
     return outcome, number
 
 
-def _customer_lookup(*, customer: Customer, erp: ErpConnector) -> str | None:
-    """The ERP customer an earlier, unsettled create made: the one with the buyer's e-mail."""
+def _customer_lookup(*, customer: Customer, erp: ErpConnector, same_name: bool) -> str | None:
+    """The ERP customer that is this one: with the buyer's e-mail (and name, unless an earlier
+    create of ours is being settled: then the e-mail alone tells)."""
+    if not customer.email:
+        return None
     same = [
         c
         for c in erp.search_customers(email=customer.email, name=customer.display_name, org_no="")
         if c.email.lower() == customer.email.lower()
+        and (not same_name or _norm(c.name) == _norm(customer.display_name))
     ]
     if len(same) > 1:
         raise PermanentError(
-            f"{len(same)} ERP customers have the e-mail {customer.email}; an earlier attempt may have created "
-            "one of them.",
-            hint="Put the right ERP customer number on the customer card, then resend the order.",
+            f"{len(same)} ERP customers have the e-mail {customer.email}: it is not clear which one this customer is.",
+            hint="Put the right ERP customer number on the customer card, then resend.",
         )
     return same[0].number if same else None
+
+
+def shop_pull_customers(*, connection: Connection) -> SyncRun:
+    """Registered customers changed in the shop since the cursor (R4), sent on to the ERP when
+    the integration says so (S1, S3)."""
+    shop: ShopConnector = connector_for(connection)  # type: ignore[assignment]
+    integration = Integration.objects.filter(shop=connection).select_related("erp").first()
+    return pull_stream(
+        connection=connection,
+        stream="customers",
+        pull=shop.pull_customers,
+        store=lambda r: customers_from_shop(shop=connection, record=r, integration=integration),
+        stamp=lambda r: r.updated_at,
+        check=validation.check_customer,
+        label=lambda r: _("customer %(email)s") % {"email": r.email or r.external_id},
+    )
+
+
+def customers_from_shop(
+    *, shop: Connection, record: CustomerRecord, integration: Integration | None
+) -> tuple[bool, bool]:
+    """One registered customer downloaded from the shop (R4); sent to the ERP when the integration
+    says so and it is new or its card changed (S1, S3). Returns (changed, queued)."""
+    before = Customer.objects.filter(
+        pk__in=ExternalRef.objects.filter(
+            connection=shop, content_type=ct(Customer), external_id=record.external_id
+        ).values("object_id")
+    ).first()
+    fingerprint = card_fingerprint(before) if before else ""
+    customer = customer_upsert(shop=shop, record=record)
+    changed = card_fingerprint(customer) != fingerprint
+    if not (integration is not None and integration.customers_to_erp and changed):
+        return changed, False
+    if customer.erp_customer_no and not erp_binding(customer, integration.erp):
+        # The card names its ERP customer (V3): that one it is, its card remembered as is.
+        customer_bind(customer=customer, erp=integration.erp, number=customer.erp_customer_no)
+    transfer_queue(connection=integration.erp, obj=customer, kind=TransferKind.CUSTOMER)
+    return changed, True
 
 
 def conflict_resolve(*, conflict: CustomerConflict, resolution: str, user) -> list[int]:

@@ -208,9 +208,7 @@ def _new_magento_product(magento, sku: str, *, cost: str = "80") -> None:
     product.cost = Decimal(cost)
 
 
-def test_s4_a_product_created_in_magento_appears_in_tryton_with_name_price_and_purchase_price(
-    catalogue_flow, magento
-):
+def test_s4_a_product_created_in_magento_appears_in_tryton_with_name_price_and_purchase_price(catalogue_flow, magento):
     sku = f"TRY-{catalogue_flow.pk}-A"
     _new_magento_product(magento, sku)
     connection_cycle(connection=catalogue_flow.shop)

@@ -19,6 +19,8 @@ from .models import (
     ExternalRef,
     ImportProblem,
     Integration,
+    ShopCode,
+    ShopCodeKind,
     SyncCursor,
     SyncRun,
     Transfer,
@@ -151,17 +153,88 @@ class IntegrationAdmin(admin.ModelAdmin):
     list_select_related = ["shop", "erp"]
     fieldsets = [
         (None, {"fields": ["shop", "erp", "enabled", "transfer_statuses"]}),
-        ("Fallbacks (V2, V3)", {"fields": ["default_item_no", "shipping_item_no", "default_customer_no"]}),
-        ("Customer conflicts (C1–C3)", {"fields": ["policy_no_similar", "policy_one_similar", "guest_policy"]}),
         (
-            "Mappings (S7, S11, R4, C5)",
+            _("Items and customers to fall back on"),
+            {
+                "fields": [
+                    "default_item_no",
+                    "unknown_item_policy",
+                    "shipping_item_no",
+                    "discount_item_no",
+                    "rounding_item_no",
+                    "service_item_map",
+                    "default_customer_no",
+                ]
+            },
+        ),
+        (
+            _("Customers"),
+            {
+                "fields": [
+                    "policy_no_similar",
+                    "policy_one_similar",
+                    "guest_policy",
+                    "customers_to_erp",
+                    "update_erp_customers",
+                ]
+            },
+        ),
+        (
+            _("Products"),
+            {
+                "fields": [
+                    "products_to_erp",
+                    "products_to_shop",
+                    "field_masters",
+                    "new_product_active",
+                    "new_product_category",
+                    "send_stock_on_create",
+                    "erp_keeps_suppliers",
+                ]
+            },
+        ),
+        (
+            _("Mappings"),
             {"fields": ["status_map", "payment_method_map", "shipping_method_map", "vat_map"]},
         ),
         (
-            "ERP document (R2, S7)",
-            {"fields": ["warehouse_code", "numbering_series", "erp_shop_id", "erp_sends_confirmation"]},
+            _("The ERP order"),
+            {
+                "fields": [
+                    "warehouse_code",
+                    "numbering_series",
+                    "erp_shop_id",
+                    "shop_email",
+                    "erp_sends_confirmation",
+                    "order_comment_to_internal_note",
+                ]
+            },
         ),
     ]
+
+
+@admin.register(ShopCode)
+class ShopCodeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every payment method, shipping method and discount code a shop uses, and what it maps to."""
+
+    list_display = ["code", "kind", "connection", "title", "times_seen", "last_seen_at", "erp_code"]
+    list_filter = ["kind", "connection"]
+    search_fields = ["code", "title"]
+    list_select_related = ["connection__integration"]
+
+    @admin.display(description=_("ERP code"))
+    def erp_code(self, obj: ShopCode) -> str:
+        integration = getattr(obj.connection, "integration", None)
+        if integration is None or obj.kind == ShopCodeKind.COUPON:
+            return "—"
+        mapping = (
+            integration.payment_method_map if obj.kind == ShopCodeKind.PAYMENT else integration.shipping_method_map
+        )
+        if obj.code in mapping:
+            return mapping[obj.code]
+        return format_html(
+            '<img src="{}" alt=""> {}', static("admin/img/icon-alert.svg"), _("Not mapped: orders using it stop")
+        )
 
 
 class TransferAttemptInline(ReadOnlyInline):

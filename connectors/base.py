@@ -58,6 +58,7 @@ class Capability(enum.StrEnum):
     PUSH_PRICES = "push_prices"
     CREATE_PRODUCTS = "create_products"  # a product made in the ERP appears in the shop (S5, R7)
     UPDATE_PRODUCTS = "update_products"  # ERP changes, renames and deactivations reach the shop (S2, S5)
+    PULL_DISCOUNT_CODES = "pull_discount_codes"  # the shop's own list of discount codes (R4)
     # ERPs
     CUSTOMERS = "customers"
     ITEMS = "items"
@@ -146,6 +147,10 @@ class ShopConnector(Connector):
 
     def pull_products(self, since: dt.datetime | None) -> Iterator[ProductRecord | BadRecord]:
         """Every product updated at or after ``since``; a variant is a product (PULL_PRODUCTS, S6)."""
+        raise NotImplementedError
+
+    def pull_discount_codes(self) -> Iterable[tuple[str, str]]:
+        """(code, what it gives) of every discount code the shop has (PULL_DISCOUNT_CODES, R4)."""
         raise NotImplementedError
 
     def find_product(self, sku: str) -> ProductRecord | None:

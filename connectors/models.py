@@ -179,6 +179,10 @@ class Integration(models.Model):
     erp_shop_id = models.CharField(
         max_length=30, blank=True, help_text=_("Identifies this shop on a shared ERP account (S7).")
     )
+    order_comment_to_internal_note = models.BooleanField(
+        default=False,
+        help_text=_("Also put the buyer's order comment into the ERP order's internal note, after the order number."),
+    )
     erp_sends_confirmation = models.BooleanField(
         default=False, help_text=_("Whether the ERP e-mails the order confirmation (S7).")
     )
@@ -543,3 +547,32 @@ class ImportProblem(models.Model):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+
+class ShopCodeKind(models.TextChoices):
+    PAYMENT = "payment", _("Payment method")
+    SHIPPING = "shipping", _("Shipping method")
+    COUPON = "coupon", _("Discount code")
+
+
+class ShopCode(models.Model):
+    """A payment method, shipping method or discount code a shop uses (R4).
+
+    Collected from the shop's orders (and its coupon list where the platform has
+    one), so the integrator sees every code the maps must cover.
+    """
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="codes")
+    kind = models.CharField(max_length=10, choices=ShopCodeKind.choices)
+    code = models.CharField(max_length=120)
+    title = models.CharField(max_length=200, blank=True)
+    times_seen = models.PositiveIntegerField(default=0, help_text=_("Orders that used it."))
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["connection", "kind", "code"]
+        constraints = [models.UniqueConstraint(fields=["connection", "kind", "code"], name="uniq_shop_code")]
+        verbose_name = _("payment / shipping method or discount code")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.code}"

@@ -338,7 +338,15 @@ def sales_order_build(
         email=order.email or (customer.email if customer else ""),
         one_time=one_time,
         public_comment=" ".join(p for p in (order.number, order.customer_comment) if p),
-        internal_comment=" ".join(p for p in (order.number, order.internal_comment) if p),
+        internal_comment=" ".join(
+            p
+            for p in (
+                order.number,
+                order.internal_comment,
+                order.customer_comment if integration.order_comment_to_internal_note else "",
+            )
+            if p
+        ),
         payment_method_code=integration.payment_method_map.get(order.payment_method, ""),
         shipping_method_code=integration.shipping_method_map.get(order.shipping_method, ""),
         payment_reference=order.payment_reference,

@@ -26,6 +26,8 @@ VIEW_ALL = [
     "connectors.view_connection",
     "connectors.view_integration",
     "connectors.view_importproblem",
+    "connectors.view_shopcode",
+    "inventory.view_productalias",
 ]
 
 ROLES: dict[str, list[str]] = {

@@ -21,7 +21,7 @@ from ..services import (
 )
 from .catalogue import erp_pull_items, shop_pull_products
 from .customers import shop_pull_customers
-from .orders_in import shop_pull_orders
+from .orders_in import shop_pull_codes, shop_pull_orders
 from .statuses import erp_pull_statuses
 from .stock import erp_sync_stock
 
@@ -46,6 +46,8 @@ def connection_cycle(*, connection: Connection) -> list[SyncRun]:
         if connection.role == Role.SHOP:
             if Capability.PULL_PRODUCTS in capabilities:
                 runs.append(shop_pull_products(connection=connection))
+            if Capability.PULL_DISCOUNT_CODES in capabilities:
+                runs.append(shop_pull_codes(connection=connection))
             if Capability.PULL_CUSTOMERS in capabilities:
                 runs.append(shop_pull_customers(connection=connection))
             if Capability.PULL_ORDERS in capabilities:

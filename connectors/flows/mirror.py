@@ -107,6 +107,7 @@ def customer_upsert(*, shop: Connection, record: CustomerRecord) -> Customer:
 class UpsertResult:
     order: Order
     changed: bool
+    created: bool = False
 
 
 def order_upsert(*, shop: Connection, record: OrderRecord) -> UpsertResult:
@@ -156,6 +157,7 @@ def order_upsert(*, shop: Connection, record: OrderRecord) -> UpsertResult:
                     % {"number": record.number, "other": other.external_id},
                     hint=_("Give the order its own number in the shop; it is imported by the next sync."),
                 )
+        created = order is None
         if order is None:
             order = Order.objects.create(**header)
         else:
@@ -200,4 +202,4 @@ def order_upsert(*, shop: Connection, record: OrderRecord) -> UpsertResult:
             for d in record.discounts
         )
         bind(shop, order, record.external_id, record.updated_at, digest)
-    return UpsertResult(order, changed=True)
+    return UpsertResult(order, changed=True, created=created)

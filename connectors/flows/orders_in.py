@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.models import Order
@@ -13,11 +15,13 @@ from ..base import ShopConnector
 from ..models import (
     Connection,
     Integration,
+    ShopCode,
+    ShopCodeKind,
     SyncRun,
     Transfer,
     TransferKind,
 )
-from ..pulls import pull_stream
+from ..pulls import pull_stream, run_guarded
 from ..records import (
     OrderRecord,
 )
@@ -39,6 +43,38 @@ def order_mark_for_transfer(*, order: Order, integration: Integration) -> Transf
     return transfer_queue(connection=integration.erp, obj=order, kind=TransferKind.SALES_ORDER)
 
 
+def shop_codes_seen(*, shop: Connection, record: OrderRecord) -> None:
+    """Count the payment method, shipping method and discount codes a new order used (R4)."""
+    seen = [(ShopCodeKind.PAYMENT, record.payment_method), (ShopCodeKind.SHIPPING, record.shipping_method)]
+    seen += [(ShopCodeKind.COUPON, d.code) for d in record.discounts]
+    now = timezone.now()
+    for kind, code in seen:
+        if not code:
+            continue
+        updated = ShopCode.objects.filter(connection=shop, kind=kind, code=code[:120]).update(
+            times_seen=F("times_seen") + 1, last_seen_at=now
+        )
+        if not updated:
+            ShopCode.objects.get_or_create(
+                connection=shop, kind=kind, code=code[:120], defaults={"times_seen": 1, "last_seen_at": now}
+            )
+
+
+def shop_pull_codes(*, connection: Connection) -> SyncRun:
+    """The shop's own list of discount codes, where its platform has one (R4)."""
+    shop: ShopConnector = connector_for(connection)  # type: ignore[assignment]
+
+    def body(counts) -> None:
+        for code, title in shop.pull_discount_codes():
+            counts["seen"] += 1
+            _obj, created = ShopCode.objects.update_or_create(
+                connection=connection, kind=ShopCodeKind.COUPON, code=code[:120], defaults={"title": title[:200]}
+            )
+            counts["changed"] += created
+
+    return run_guarded(connection=connection, kind="codes", body=body)
+
+
 # --- cycles ---------------------------------------------------------------------
 
 
@@ -49,6 +85,8 @@ def shop_pull_orders(*, connection: Connection) -> SyncRun:
 
     def store(record: OrderRecord) -> tuple[bool, bool]:
         result = order_upsert(shop=connection, record=record)
+        if result.created:
+            shop_codes_seen(shop=connection, record=record)
         queued = integration is not None and order_mark_for_transfer(order=result.order, integration=integration)
         return result.changed, bool(queued)
 

@@ -83,3 +83,35 @@ def test_a_customer_create_whose_answer_was_lost_makes_exactly_one_customer(demo
     transfer.refresh_from_db()
     assert transfer.state == TransferState.SENT
     assert len([c for c in visma.state.customers.values() if c["name"] == "Nils Nordmann"]) == 1
+
+
+def test_r4_payment_and_shipping_methods_and_coupons_are_downloaded_and_shown_with_their_erp_code(
+    demo, magento, client, admin_user
+):
+    from connectors.models import ShopCode
+
+    magento.place_order(
+        items=[("LUE-01", 1)], customer_id=demo.customers["registered_with_erp"], coupon=("HOST10", "by_percent", "10")
+    )
+    magento.place_order(items=[("LUE-01", 1)], customer_id=demo.customers["registered_with_erp"], payment="vipps")
+    cycle(demo.shop)
+    codes = {(c.kind, c.code): c for c in ShopCode.objects.filter(connection=demo.shop)}
+    assert codes[("payment", "klarna_kp")].times_seen == 1 and codes[("payment", "vipps")].times_seen == 1
+    assert codes[("shipping", "flatrate_flatrate")].times_seen == 2
+    assert codes[("coupon", "HOST10")].title == "Høstsalg 10 %: by_percent 10.0"
+    assert ("coupon", "GAVEKORT100") in codes  # from the shop's coupon list, though no order used it yet
+    client.force_login(admin_user)
+    html = client.get("/admin/connectors/shopcode/").content.decode()
+    assert "KLARNA" in html and "Not mapped: orders using it stop" in html  # vipps has no ERP code
+
+
+def test_r4_the_order_comment_goes_into_the_internal_note_when_set(demo, magento, visma):
+    demo.order_comment_to_internal_note = True
+    demo.save()
+    placed = magento.place_order(
+        items=[("LUE-01", 1)], customer_id=demo.customers["registered_with_erp"], comment="Ring på døra"
+    )
+    cycle(demo.shop)
+    [stored] = visma.orders_with_ref(placed["increment_id"])
+    assert stored["note"].startswith(f"{placed['increment_id']} Ring på døra")
+    assert stored["description"] == f"{placed['increment_id']} Ring på døra"  # the public comment, as before

@@ -44,6 +44,7 @@ class MagentoConnector(ShopConnector):
             Capability.PULL_CUSTOMERS,
             Capability.CREATE_PRODUCTS,
             Capability.UPDATE_PRODUCTS,
+            Capability.PULL_DISCOUNT_CODES,
         }
     )
     product_fields = frozenset(
@@ -159,6 +160,27 @@ class MagentoConnector(ShopConnector):
             stamp=lambda raw: mapping.parse_time(raw.get("updated_at")),
             hint=_("Correct the customer in Magento; it is imported again by the next sync."),
         )
+
+    def pull_discount_codes(self) -> Iterator[tuple[str, str]]:
+        """Coupon codes (``GET /V1/coupons/search``) with their rule's action and amount
+        (``GET /V1/salesRules/search``), R4."""
+        everything = mapping.search_criteria(
+            field="rule_id", value="0", condition="gt", page=1, page_size=MAX_PAGE_SIZE, sort_field="rule_id"
+        )
+
+        def pages(path: str) -> Iterator[dict[str, Any]]:
+            def fetch(page: int) -> tuple[list[dict[str, Any]], bool]:
+                criteria = [(k, str(page) if k.endswith("[currentPage]") else v) for k, v in everything]
+                body = self.client.get(path, criteria)
+                return body.get("items") or [], page * MAX_PAGE_SIZE < int(body.get("total_count") or 0)
+
+            return iter_pages(fetch)
+
+        rules = {rule.get("rule_id"): rule for rule in pages("salesRules/search")}
+        for coupon in pages("coupons/search"):
+            rule = rules.get(coupon.get("rule_id")) or {}
+            what = f"{rule.get('name', '')}: {rule.get('simple_action', '')} {rule.get('discount_amount', '')}"
+            yield str(coupon.get("code", "")), what.strip(": ")
 
     # --- products (S2, S5) -----------------------------------------------------------
 

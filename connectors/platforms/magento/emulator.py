@@ -105,6 +105,8 @@ class MagentoState:
     invoices: dict[int, dict[str, Any]] = field(default_factory=dict)
     shipments: dict[int, dict[str, Any]] = field(default_factory=dict)
     creditmemos: dict[int, dict[str, Any]] = field(default_factory=dict)
+    sales_rules: dict[int, dict[str, Any]] = field(default_factory=dict)
+    coupons: dict[int, dict[str, Any]] = field(default_factory=dict)
     next_id: int = 1
     next_increment: int = 100000001
 
@@ -355,6 +357,8 @@ class MagentoEmulator(Emulator):
             ("GET", rf"{p}/products/(?P<sku>[^/]+)", self.get_product),
             ("PUT", rf"{p}/products/(?P<sku>[^/]+)", self.save_product),
             ("GET", rf"{p}/customers/search", self.search_customers),
+            ("GET", rf"{p}/salesRules/search", self.search_sales_rules),
+            ("GET", rf"{p}/coupons/search", self.search_coupons),
             ("GET", rf"{p}/stockItems/(?P<sku>[^/]+)", self.get_stock_item),
             ("PUT", rf"{p}/products/(?P<sku>[^/]+)/stockItems/(?P<item_id>\d+)", self.put_stock_item),
             ("POST", rf"{p}/inventory/source-items", self.post_source_items),
@@ -517,6 +521,31 @@ class MagentoEmulator(Emulator):
         for link in extension.get("category_links") or []:
             product.category_ids.append(str(link.get("category_id")))
         product.updated_at = _now()
+
+    def add_coupon(self, code: str, name: str, action: str, amount: str) -> None:
+        """A cart price rule with one specific coupon (Marketing › Cart Price Rules)."""
+        with self.lock:
+            rule_id = len(self.state.sales_rules) + 1
+            self.state.sales_rules[rule_id] = {
+                "rule_id": rule_id,
+                "name": name,
+                "is_active": True,
+                "coupon_type": "SPECIFIC_COUPON",
+                "simple_action": action,
+                "discount_amount": float(amount),
+            }
+            coupon_id = len(self.state.coupons) + 1
+            self.state.coupons[coupon_id] = {"coupon_id": coupon_id, "rule_id": rule_id, "code": code, "times_used": 0}
+
+    def search_sales_rules(self, request: Request) -> Reply:
+        with self.lock:
+            rows = [dict(r) for r in self.state.sales_rules.values()]
+        return self._search(request, rows)
+
+    def search_coupons(self, request: Request) -> Reply:
+        with self.lock:
+            rows = [dict(c) for c in self.state.coupons.values()]
+        return self._search(request, rows)
 
     def search_customers(self, request: Request) -> Reply:
         with self.lock:
@@ -711,6 +740,8 @@ def seed_demo(emulator: MagentoEmulator) -> dict[str, int]:
     emulator.add_product("SJOKOLADE", "Kakao og sjokolade", "89", tax_percent="15", qty=50)
     emulator.add_product("GAVE", "Gaveinnpakning", "40", type_id="virtual")
     emulator.add_product("NY-VARE-9", "Ny vare uten ERP-nummer", "120", qty=5)  # unknown to the ERP
+    emulator.add_coupon("HOST10", "Høstsalg 10 %", "by_percent", "10")
+    emulator.add_coupon("GAVEKORT100", "Gavekort 100 kr", "cart_fixed", "100")
     return {
         "registered_with_erp": emulator.add_customer("Åse", "Ødegård", "ase@example.no", erp_customer_no="10002"),
         "company_with_erp": emulator.add_customer("Kari", "Fjord", "innkjop@fjordstrikk.no", erp_customer_no="10001"),

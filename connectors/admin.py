@@ -297,7 +297,7 @@ class ImportProblemAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = [OpenFilter, "connection", "stream"]
     search_fields = ["external_id", "label", "error"]
     list_select_related = ["connection"]
-    fields = [
+    fields = PROBLEM_FIELDS = (
         "connection",
         "stream",
         "external_id",
@@ -309,12 +309,12 @@ class ImportProblemAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "first_seen_at",
         "last_seen_at",
         "resolved_at",
-    ]
-    readonly_fields = fields
+    )
+    readonly_fields = PROBLEM_FIELDS
 
     @admin.display(description=_("Record"), ordering="label")
     def label_or_id(self, obj: ImportProblem) -> str:
-        return obj.label or obj.external_id or _("(no id)")
+        return obj.label or obj.external_id or str(_("(no id)"))
 
     @admin.display(description=_("Open"), boolean=True, ordering="resolved_at")
     def is_open(self, obj: ImportProblem) -> bool:

@@ -42,7 +42,7 @@ SHOP, ERP, BOTH = "shop", "erp", "both"
 # the item's (a product made from the ERP may wait disabled in the shop, S5; S4 sends no
 # status). S12's price lists, variant relations and suppliers are never fields at all.
 NOT_TO_ERP = frozenset({"sku", "active"})
-NOT_TO_SHOP = frozenset()
+NOT_TO_SHOP: frozenset[str] = frozenset()
 
 
 def canon(value: Any) -> str:

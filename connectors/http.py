@@ -223,7 +223,7 @@ class HttpClient:
         status = response.status_code
         message = redact(self.error_message(response), self.secrets)
         excerpt = redact(response.text[:EXCERPT], self.secrets)
-        kwargs = {"http_status": status, "response_excerpt": excerpt}
+        kwargs: dict[str, Any] = {"http_status": status, "response_excerpt": excerpt}
         if status == 429:
             # 429 means refused unprocessed: a create that got it did not happen.
             return RetryableError(

@@ -5,6 +5,7 @@ their attempts, cursors and runs."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -491,11 +492,11 @@ class SyncRun(models.Model):
     def __str__(self) -> str:
         return f"{self.connection} {self.kind} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
 
-    def finish(self, *, status: str, error: str = "", **stats: object) -> None:
+    def finish(self, *, status: str, error: str = "", stats: Mapping[str, object] | None = None) -> None:
         """Close the run with its outcome and counts, and save."""
         self.status = status
         self.error = error
-        self.stats = {**self.stats, **stats}
+        self.stats = {**self.stats, **(stats or {})}
         self.finished_at = timezone.now()
         self.save(update_fields=["status", "error", "stats", "finished_at"])
 

@@ -58,16 +58,16 @@ def run_guarded(*, connection: Connection, kind: str, body: Callable[[Counter[st
         body(counts)
     except AuthError as exc:
         connection_mark_needs_credentials(connection_id=connection.pk, error=exc.message, hint=exc.hint)
-        run.finish(status=RunStatus.FAILED, error=f"{exc.message} {exc.hint}".strip(), **counts)
+        run.finish(status=RunStatus.FAILED, error=f"{exc.message} {exc.hint}".strip(), stats=counts)
     except ConnectorError as exc:
-        run.finish(status=RunStatus.FAILED, error=f"{exc.message} {exc.hint}".strip(), **counts)
+        run.finish(status=RunStatus.FAILED, error=f"{exc.message} {exc.hint}".strip(), stats=counts)
     except Exception as exc:  # a bug must not leave the run 'running' for ever
         logger.exception("%s of %s failed", kind, connection)
         error = _("Internal error: %(error)s") % {"error": f"{type(exc).__name__}: {exc}"}
-        run.finish(status=RunStatus.FAILED, error=error, **counts)
+        run.finish(status=RunStatus.FAILED, error=error, stats=counts)
     else:
         connection_mark_credentials_ok(connection_id=connection.pk)
-        run.finish(status=RunStatus.OK, **counts)
+        run.finish(status=RunStatus.OK, stats=counts)
     return run
 
 

@@ -13,7 +13,7 @@ from .models import AuthState, Connection, Transfer, TransferState
 CLAIMABLE = (TransferState.PENDING, TransferState.RETRY_WAIT, TransferState.UNKNOWN)
 
 
-def transfers_due(*, now: dt.datetime | None = None, limit: int = 500) -> QuerySet[Transfer]:
+def transfers_due(*, now: dt.datetime | None = None, limit: int = 500) -> QuerySet[Transfer, int]:
     """Transfers a worker may claim now, oldest due first, on enabled connections whose
     credentials are not refused (those wait behind their connection)."""
     now = now or timezone.now()

@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -15,7 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from . import registry
-from .base import ConnectionSettings, Connector, RateLimiter
+from .base import ConnectionSettings, Connector, ErpConnector, RateLimiter, ShopConnector
 from .exceptions import AuthError
 from .models import AuthState, Connection, ErrorSource, RateWindow, Transfer
 from .selectors import CLAIMABLE
@@ -65,7 +66,7 @@ def connector_for(connection: Connection) -> Connector:
             name=connection.name,
             base_url=connection.base_url,
             parameters=dict(connection.parameters),
-            credentials=dict(connection.credentials),
+            credentials=dict(cast(dict[str, Any], connection.credentials)),
             limiter=limiter,
         )
     )
@@ -79,14 +80,14 @@ def connector_for(connection: Connection) -> Connector:
 _items: dict[tuple[int, str], tuple[bool, float]] = {}
 
 
-def erp_item_known(*, connection_id: int, erp: Connector, number: str) -> bool:
+def erp_item_known(*, connection_id: int, erp: ErpConnector, number: str) -> bool:
     """Whether the ERP has an active item with this number (one ``find_item`` call, then cached)."""
     key = (connection_id, number)
     cached = _items.get(key)
     now = time.monotonic()
     if cached is not None and cached[1] > now:
         return cached[0]
-    item = erp.find_item(number)  # type: ignore[attr-defined]
+    item = erp.find_item(number)
     known = item is not None and item.active
     _items[key] = (known, now + (settings.ITEM_CACHE_SECONDS if known else 30))
     return known
@@ -95,6 +96,22 @@ def erp_item_known(*, connection_id: int, erp: Connector, number: str) -> bool:
 def erp_items_forget() -> None:
     """Drop what this process remembers of the ERPs' items (tests)."""
     _items.clear()
+
+
+def shop_connector(connection: Connection) -> ShopConnector:
+    """The connector of a shop connection (typed: its shop methods are known)."""
+    connector = connector_for(connection)
+    if not isinstance(connector, ShopConnector):
+        raise TypeError(f"{connection} is not a shop connection")
+    return connector
+
+
+def erp_connector(connection: Connection) -> ErpConnector:
+    """The connector of an ERP connection (typed: its ERP methods are known)."""
+    connector = connector_for(connection)
+    if not isinstance(connector, ErpConnector):
+        raise TypeError(f"{connection} is not an ERP connection")
+    return connector
 
 
 # --- enqueueing ---------------------------------------------------------------

@@ -46,5 +46,5 @@ def resolve_conflict(conflict_id: int, resolution: str, user_id: int | None) -> 
 
     from .flows.customers import conflict_resolve
 
-    user = get_user_model().objects.filter(pk=user_id).first()
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id is not None else None
     return conflict_resolve(conflict=CustomerConflict.objects.get(pk=conflict_id), resolution=resolution, user=user)

@@ -10,7 +10,7 @@ fails is set aside as an import problem; nothing of it is written.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 
 from babel.numbers import is_currency
@@ -36,10 +36,10 @@ def _limit(model: type[models.Model], name: str) -> int:
 def _digits(model: type[models.Model], name: str) -> Decimal:
     """The first value that no longer fits a DecimalField (10 ** integer digits)."""
     field = model._meta.get_field(name)
-    return Decimal(10) ** (field.max_digits - field.decimal_places)  # type: ignore[union-attr,operator]
+    return Decimal(10) ** (field.max_digits - field.decimal_places)  # type: ignore[union-attr]
 
 
-def _texts(record: object, fields: dict[str, tuple[type[models.Model], str]], where: str) -> Iterator[str]:
+def _texts(record: object, fields: Mapping[str, tuple[type[models.Model], str]], where: str) -> Iterator[str]:
     for attr, (model, column) in fields.items():
         value = getattr(record, attr)
         if not value:

@@ -34,7 +34,7 @@ from ..models import AttemptOutcome, Connection, ExternalRef, Integration, Role,
 from ..pipeline import vat_key
 from ..pulls import pull_stream
 from ..records import ItemRecord, ProductRecord
-from ..services import connector_for
+from ..services import erp_connector, shop_connector
 from ..transfers import AttemptLog, handles, remote_create, transfer_lookup, transfer_queue
 
 logger = logging.getLogger("connectors.engine")
@@ -45,7 +45,7 @@ logger = logging.getLogger("connectors.engine")
 
 def shop_pull_products(*, connection: Connection) -> SyncRun:
     """Import products changed in the shop since the cursor (S1, S6)."""
-    shop: ShopConnector = connector_for(connection)  # type: ignore[assignment]
+    shop = shop_connector(connection)
     integration = Integration.objects.filter(shop=connection).select_related("erp").first()
     return pull_stream(
         connection=connection,
@@ -83,8 +83,7 @@ def product_from_shop(
     product = product or product_find(shop=shop, sku=record.sku, number=record.reference)
     incoming = catalogue.shop_values(record, fields or _DEFAULT_SHOP_FIELDS)
     masters = integration.field_masters if integration else {}
-    created = product is None
-    if created:
+    if product is None:
         product = Product(shop=shop, sku=record.sku, name=record.name)
         changes = dict(incoming)
     else:
@@ -107,7 +106,7 @@ def product_from_shop(
         and integration.products_to_erp
         and (changes or binding_of(integration.erp, product) is None)
     ):
-        transfer_queue(connection=integration.erp, obj=product, kind=TransferKind.PRODUCT)  # type: ignore[union-attr]
+        transfer_queue(connection=integration.erp, obj=product, kind=TransferKind.PRODUCT)
         queued = True
     return bool(changes), queued
 
@@ -132,9 +131,9 @@ def _remember_names(product: Product, changes: dict[str, str]) -> None:
 def erp_pull_items(*, connection: Connection) -> SyncRun:
     """Items created, changed, renamed or retired in the ERP since the cursor, into every shop
     the ERP serves (S2, S5, R7)."""
-    erp: ErpConnector = connector_for(connection)  # type: ignore[assignment]
+    erp = erp_connector(connection)
     integrations = list(Integration.objects.filter(erp=connection, enabled=True).select_related("shop"))
-    shops = {i.pk: connector_for(i.shop) for i in integrations}
+    shops = {i.pk: shop_connector(i.shop) for i in integrations}
 
     def store(item: ItemRecord) -> tuple[bool, bool]:
         changed = queued = False
@@ -143,7 +142,7 @@ def erp_pull_items(*, connection: Connection) -> SyncRun:
                 item=item,
                 integration=integration,
                 erp=erp,
-                shop=shops[integration.pk],  # type: ignore[arg-type]
+                shop=shops[integration.pk],
             )
             changed, queued = changed or c, queued or q
         return changed, queued
@@ -224,14 +223,14 @@ def _new_from_erp(
 def product_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
     """Create or update one product on the transfer's side with what that side has not seen."""
     product = Product.objects.select_related("shop__integration").get(pk=transfer.object_id)
-    integration = product.shop.integration  # type: ignore[union-attr]
+    integration = Integration.objects.get(shop_id=product.shop_id)
     if transfer.connection.role == Role.ERP:
         return _to_erp(transfer, log, product=product, integration=integration)
     return _to_shop(transfer, log, product=product, integration=integration)
 
 
 def _to_erp(transfer: Transfer, log: AttemptLog, *, product: Product, integration: Integration) -> tuple[str, str]:
-    erp: ErpConnector = connector_for(transfer.connection)  # type: ignore[assignment]
+    erp = erp_connector(transfer.connection)
     mirror = catalogue.mirror_values(product)
     vat_code = integration.vat_map.get(vat_key(product.vat_rate), "")
     vat_rates = {code: rate for rate, code in integration.vat_map.items()}
@@ -273,7 +272,7 @@ def _to_erp(transfer: Transfer, log: AttemptLog, *, product: Product, integratio
 
 
 def _to_shop(transfer: Transfer, log: AttemptLog, *, product: Product, integration: Integration) -> tuple[str, str]:
-    shop: ShopConnector = connector_for(transfer.connection)  # type: ignore[assignment]
+    shop = shop_connector(transfer.connection)
     mirror = catalogue.mirror_values(product)
     # Prices have their own transfer (R7): not sent twice.
     fields = shop.product_fields - ({"price_excl_vat"} if Capability.PUSH_PRICES in shop.capabilities else set())

@@ -14,7 +14,7 @@ from customers.models import ConflictStatus, Customer, CustomerConflict, Resolut
 from orders.models import Order
 
 from .. import validation
-from ..base import Capability, ErpConnector, ShopConnector
+from ..base import Capability, ErpConnector
 from ..bindings import ct, erp_binding
 from ..exceptions import MappingError, PermanentError, Problem
 from ..models import (
@@ -35,7 +35,8 @@ from ..records import (
     CustomerRecord,
 )
 from ..services import (
-    connector_for,
+    erp_connector,
+    shop_connector,
 )
 from ..transfers import (
     AttemptLog,
@@ -273,7 +274,7 @@ def customer_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
     it is created. After an unsettled create, the one with its e-mail is it.
     """
     customer = Customer.objects.get(pk=transfer.object_id)
-    erp: ErpConnector = connector_for(transfer.connection)  # type: ignore[assignment]
+    erp = erp_connector(transfer.connection)
     if bound := erp_binding(customer, transfer.connection):
         integration = Integration.objects.filter(erp=transfer.connection, shop=customer.shop).first()
         if integration is not None and customer_card_sync(
@@ -319,7 +320,7 @@ def _customer_lookup(*, customer: Customer, erp: ErpConnector, same_name: bool) 
 def shop_pull_customers(*, connection: Connection) -> SyncRun:
     """Registered customers changed in the shop since the cursor (R4), sent on to the ERP when
     the integration says so (S1, S3)."""
-    shop: ShopConnector = connector_for(connection)  # type: ignore[assignment]
+    shop = shop_connector(connection)
     integration = Integration.objects.filter(shop=connection).select_related("erp").first()
     return pull_stream(
         connection=connection,

@@ -69,6 +69,6 @@ def connection_test(*, connection: Connection) -> SyncRun:
     of kind 'test'. Success clears a credentials refusal and resumes what waited on it."""
 
     def body(counts: Counter[str]) -> None:
-        counts["message"] = connector_for(connection).test()  # type: ignore[assignment]
+        counts["message"] = connector_for(connection).test()  # type: ignore[assignment]  # a run's stats hold text too
 
     return run_guarded(connection=connection, kind="test", body=body)

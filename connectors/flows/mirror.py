@@ -149,8 +149,11 @@ def order_upsert(*, shop: Connection, record: OrderRecord) -> UpsertResult:
             # before its binding existed is the same order, unless another
             # shop record is bound to it (a number used twice).
             order = Order.objects.filter(shop=shop, number=record.number).first()
-            other = order and ExternalRef.objects.filter(connection=shop, content_type=ct(Order), object_id=order.pk)
-            other = other.first() if other else None
+            other = (
+                ExternalRef.objects.filter(connection=shop, content_type=ct(Order), object_id=order.pk).first()
+                if order is not None
+                else None
+            )
             if other is not None and other.external_id != record.external_id:
                 raise BadValue(
                     _("Order number %(number)s is already used by another order of this shop (id %(other)s).")

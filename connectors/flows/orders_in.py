@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from orders.models import Order
 
 from .. import validation
-from ..base import ShopConnector
 from ..models import (
     Connection,
     Integration,
@@ -26,7 +25,7 @@ from ..records import (
     OrderRecord,
 )
 from ..services import (
-    connector_for,
+    shop_connector,
 )
 from ..transfers import (
     transfer_queue,
@@ -62,7 +61,7 @@ def shop_codes_seen(*, shop: Connection, record: OrderRecord) -> None:
 
 def shop_pull_codes(*, connection: Connection) -> SyncRun:
     """The shop's own list of discount codes, where its platform has one (R4)."""
-    shop: ShopConnector = connector_for(connection)  # type: ignore[assignment]
+    shop = shop_connector(connection)
 
     def body(counts) -> None:
         for code, title in shop.pull_discount_codes():
@@ -81,7 +80,7 @@ def shop_pull_codes(*, connection: Connection) -> SyncRun:
 def shop_pull_orders(*, connection: Connection) -> SyncRun:
     """Import orders changed since the cursor; queue the ones due for transfer (R1, S1)."""
     integration = Integration.objects.filter(shop=connection).select_related("erp").first()
-    shop: ShopConnector = connector_for(connection)  # type: ignore[assignment]
+    shop = shop_connector(connection)
 
     def store(record: OrderRecord) -> tuple[bool, bool]:
         result = order_upsert(shop=connection, record=record)

@@ -33,7 +33,7 @@ from ..pipeline import (
     unknown_item_problem,
     validate_order,
 )
-from ..services import connector_for, erp_item_known, speaking_to
+from ..services import erp_connector, erp_item_known, shop_connector, speaking_to
 from ..transfers import (
     AttemptLog,
     handles,
@@ -133,7 +133,7 @@ def order_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
     if order.erp_order_no:
         return AttemptOutcome.FOUND, order.erp_order_no
     integration = order.shop.integration
-    erp: ErpConnector = connector_for(transfer.connection)  # type: ignore[assignment]
+    erp = erp_connector(transfer.connection)
 
     found = transfer_lookup(transfer, lookup=lambda: erp.find_sales_order(order.number, since=transfer.created_at))
     if found:
@@ -141,7 +141,7 @@ def order_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
         return AttemptOutcome.FOUND, found
     if transfer.tries > 1:
         with speaking_to(order.shop):
-            order = order_refresh(order=order, shop=connector_for(order.shop))  # type: ignore[arg-type]
+            order = order_refresh(order=order, shop=shop_connector(order.shop))
         order = order_load(order.pk)
 
     # The whole order is built and checked before anything is written remotely: a

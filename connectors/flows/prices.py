@@ -6,7 +6,6 @@ import logging
 
 from inventory.models import Product
 
-from ..base import ShopConnector
 from ..models import (
     AttemptOutcome,
     Transfer,
@@ -16,7 +15,7 @@ from ..records import (
     PriceRecord,
 )
 from ..services import (
-    connector_for,
+    shop_connector,
 )
 from ..transfers import (
     AttemptLog,
@@ -30,7 +29,7 @@ logger = logging.getLogger("connectors.engine")
 def price_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
     """Push a product's current sale price (excl. VAT) to the shop (R7); read at send time."""
     product = Product.objects.get(pk=transfer.object_id)
-    shop: ShopConnector = connector_for(transfer.connection)  # type: ignore[assignment]
+    shop = shop_connector(transfer.connection)
     shop.push_prices([PriceRecord(sku=product.sku, price_excl_vat=product.price_excl_vat)])
     log.request_excerpt = f"{product.sku}={product.price_excl_vat}"
     return AttemptOutcome.SENT, log.request_excerpt

@@ -8,7 +8,6 @@ from django.utils.translation import gettext as _
 
 from orders.models import Order
 
-from ..base import ErpConnector, ShopConnector
 from ..bindings import ct
 from ..models import (
     AttemptOutcome,
@@ -23,7 +22,8 @@ from ..records import (
     ErpOrderStatusRecord,
 )
 from ..services import (
-    connector_for,
+    erp_connector,
+    shop_connector,
 )
 from ..transfers import (
     AttemptLog,
@@ -39,7 +39,7 @@ logger = logging.getLogger("connectors.engine")
 def erp_pull_statuses(*, connection: Connection) -> SyncRun:
     """Read ERP order statuses changed since the cursor; queue a status push where the
     mapped shop status differs (S2, S11)."""
-    erp: ErpConnector = connector_for(connection)  # type: ignore[assignment]
+    erp = erp_connector(connection)
 
     def store(record: ErpOrderStatusRecord) -> tuple[bool, bool]:
         order = (
@@ -73,7 +73,7 @@ def order_status_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
     """Write the ERP order number (and the mapped status, S11) back to the shop (V4, S9)."""
     order = Order.objects.select_related("shop").get(pk=transfer.object_id)
     ref = ExternalRef.objects.get(connection=order.shop, content_type=ct(Order), object_id=order.pk)
-    shop: ShopConnector = connector_for(order.shop)  # type: ignore[assignment]
+    shop = shop_connector(order.shop)
     wanted = order.shop.integration.status_map.get(order.erp_status) if order.erp_status else None
     comment = f"ERP order {order.erp_order_no}" if order.erp_order_no else ""
     if wanted:

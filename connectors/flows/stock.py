@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from inventory.models import Product, ProductStatus, StockLevel, Warehouse
 
 from .. import validation
-from ..base import ErpConnector, ShopConnector
+from ..base import ErpConnector
 from ..models import (
     AttemptOutcome,
     Connection,
@@ -26,7 +26,8 @@ from ..records import (
 )
 from ..services import (
     connection_cycle_heartbeat,
-    connector_for,
+    erp_connector,
+    shop_connector,
 )
 from ..transfers import (
     AttemptLog,
@@ -40,7 +41,7 @@ logger = logging.getLogger("connectors.engine")
 def erp_sync_stock(*, connection: Connection) -> SyncRun:
     """Read stock of every mirrored product of the shops this ERP serves; queue a push of
     the products whose quantity changed, and only those (R7, S10)."""
-    erp: ErpConnector = connector_for(connection)  # type: ignore[assignment]
+    erp = erp_connector(connection)
 
     def body(counts: Counter[str]) -> None:
         for integration in Integration.objects.filter(erp=connection, enabled=True).select_related("shop"):
@@ -92,10 +93,11 @@ def _stock_of_shop(
 def stock_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
     """Push a product's current main-warehouse quantity to the shop (R7, S10); read at send time."""
     product = Product.objects.select_related("shop__integration").get(pk=transfer.object_id)
-    code = product.shop.integration.warehouse_code or "MAIN"
+    integration = Integration.objects.get(shop_id=product.shop_id)
+    code = integration.warehouse_code or "MAIN"
     level = StockLevel.objects.filter(product=product, warehouse__code=code).first()
     quantity = level.physical if level else Decimal("0")
-    shop: ShopConnector = connector_for(transfer.connection)  # type: ignore[assignment]
+    shop = shop_connector(transfer.connection)
     shop.push_stock([StockRecord(sku=product.sku, quantity=quantity, warehouse=code)])
     log.request_excerpt = f"{product.sku}={quantity}"
     return AttemptOutcome.SENT, f"{product.sku}={quantity}"

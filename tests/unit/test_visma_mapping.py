@@ -173,3 +173,18 @@ def test_visma_error_texts_are_classified():
     assert mapping.classify_error("Error creating salesOrder. Customer '99' not found.") == ("customer_not_found", "99")
     assert mapping.classify_error("Order type 'WO' does not exist.") == ("order_type", "WO")
     assert mapping.classify_error("Something else entirely") == ("", "")
+
+
+def test_s12_price_lists_variant_relations_and_suppliers_are_never_sent_to_the_erp():
+    from connectors.platforms.tryton import mapping as tryton
+    from connectors.records import ItemRecord
+
+    item = ItemRecord(
+        number="KJOLE-S", description="Kjole – S", price_excl_vat=Decimal("900"), purchase_price=Decimal("300"),
+        ean="7038010000000", weight=Decimal("0.4"), vat_code="HIGH", notes="Fra kolleksjon høst",
+    )  # fmt: skip
+    forbidden = {"priceClass", "priceClassId", "supplierDetails", "parentRecord", "kitItem", "attributeLines"}
+    for body in (mapping.item_payload(item), mapping.item_payload(item, fields=frozenset({"name", "ean"}))):
+        assert not forbidden & set(body)
+    template = tryton.template_values(item, uom=1, account_category=1)
+    assert not {"price_list", "product_suppliers", "variants", "parent"} & set(template)

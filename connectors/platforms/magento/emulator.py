@@ -67,7 +67,7 @@ class Product:
     category_ids: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
-        custom = [{"attribute_code": "tax_class_id", "value": "2"}]
+        custom: list[dict[str, Any]] = [{"attribute_code": "tax_class_id", "value": "2"}]
         if self.cost is not None:
             custom.append({"attribute_code": "cost", "value": str(self.cost)})
         if self.description:
@@ -395,7 +395,8 @@ class MagentoEmulator(Emulator):
         for filters in groups.values():  # groups AND, filters in a group OR
             rows = [r for r in rows if any(_matches(r, f) for f in filters)]
         for s in reversed([sort[k] for k in sorted(sort)]):
-            rows.sort(key=lambda r, f=s["field"]: str(r.get(f, "")), reverse=s.get("direction", "ASC") == "DESC")
+            name = s["field"]
+            rows.sort(key=lambda r: str(r.get(name, "")), reverse=s.get("direction", "ASC") == "DESC")  # noqa: B023
         size = int(request.arg("searchCriteria[pageSize]") or 20)
         if size > MAX_PAGE_SIZE:
             raise _error(400, "Maximum SearchCriteria pageSize is %max", {"max": MAX_PAGE_SIZE})

@@ -40,6 +40,12 @@ def format_time(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime(MAGENTO_TIME)
 
 
+def _required_time(value: Any, what: str) -> dt.datetime:
+    when = parse_time(value, what, required=True)
+    assert when is not None  # required: parse_time raised otherwise
+    return when
+
+
 def _dec(value: Any, what: str = "number") -> Decimal:
     return parsing.decimal(value, what)
 
@@ -283,7 +289,7 @@ def parse_order(
         external_id=_text(order, "entity_id", required=True),
         number=_text(order, "increment_id", required=True),
         status=_text(order, "status"),
-        placed_at=parse_time(order.get("created_at"), "created_at", required=True),  # type: ignore[arg-type]
+        placed_at=_required_time(order.get("created_at"), "created_at"),
         updated_at=parse_time(order.get("updated_at")),
         customer=parse_customer(order, customer, erp_number_attribute=erp_number_attribute),
         lines=lines,

@@ -71,8 +71,8 @@ def line_unit_price(line: SalesOrderLineRecord) -> Decimal:
 def _written(row: dict[str, Any]) -> dt.datetime | None:
     """The latest of the row's (and its template's) write or create stamps, as aware UTC."""
     template = row.get("template.") or {}
-    stamps = [row.get("write_date"), row.get("create_date"), template.get("write_date")]
-    stamps = [s if s.tzinfo else s.replace(tzinfo=dt.UTC) for s in stamps if isinstance(s, dt.datetime)]
+    found = [row.get("write_date"), row.get("create_date"), template.get("write_date")]
+    stamps = [s if s.tzinfo else s.replace(tzinfo=dt.UTC) for s in found if isinstance(s, dt.datetime)]
     return max(stamps) if stamps else None
 
 

@@ -325,7 +325,7 @@ class VismaEmulator(Emulator):
     def _page(self, request: Request, rows: list[dict[str, Any]]) -> Reply:
         since = request.arg("lastModifiedDateTime")
         if since:
-            condition = request.arg("lastModifiedDateTimeCondition", ">")
+            condition = request.arg("lastModifiedDateTimeCondition") or ">"
             cut = dt.datetime.fromisoformat(since.replace(" ", "T")).replace(tzinfo=dt.UTC)
 
             def keep(row: dict[str, Any]) -> bool:

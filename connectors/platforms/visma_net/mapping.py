@@ -249,7 +249,7 @@ def parse_item(dto: dict[str, Any]) -> ItemRecord:
     """An InventoryDto: EAN from the Barcode cross-reference, weight from the packaging."""
     price = dto.get("defaultPrice")
     vat = dto.get("vatCode")
-    packaging = dto.get("packaging") if isinstance(dto.get("packaging"), dict) else {}
+    packaging: dict[str, Any] = dto["packaging"] if isinstance(dto.get("packaging"), dict) else {}
     weight = packaging.get("baseItemWeight")
     ean = next(
         (

@@ -45,7 +45,7 @@ class Connection(models.Model):
     parameters = models.JSONField(default=dict, blank=True, help_text=_("Platform options that are not secret."))
     credentials = EncryptedJSONField(default=dict, blank=True, editable=False)
     enabled = models.BooleanField(default=True)
-    sync_interval = models.PositiveIntegerField(default=5, help_text=_("Minutes between automatic sync cycles (R1)."))
+    sync_interval = models.PositiveIntegerField(default=5, help_text=_("Minutes between automatic sync cycles."))
     last_cycle_at = models.DateTimeField(null=True, blank=True, editable=False)
     cycle_lease_until = models.DateTimeField(
         null=True, blank=True, editable=False, help_text=_("A cycle is running until then (one at a time).")
@@ -123,71 +123,67 @@ class Integration(models.Model):
     transfer_statuses = models.JSONField(
         default=list,
         blank=True,
-        help_text=_("Shop statuses at which an order is sent to the ERP (V1)."),
+        help_text=_("Shop statuses at which an order is sent to the ERP."),
     )
     default_item_no = models.CharField(
         max_length=60,
         blank=True,
-        help_text=_("ERP item for products without a reference, e.g. 'Other item, not linked' (V2)."),
+        help_text=_("ERP item for products without a reference, e.g. 'Other item, not linked'."),
     )
-    shipping_item_no = models.CharField(max_length=60, blank=True, help_text=_("ERP item for the freight line (V2)."))
+    shipping_item_no = models.CharField(max_length=60, blank=True, help_text=_("ERP item for the freight line."))
     discount_item_no = models.CharField(
-        max_length=60, blank=True, help_text=_("ERP item for fixed-amount discount lines; empty: default item (S8).")
+        max_length=60, blank=True, help_text=_("ERP item for fixed-amount discount lines; empty: default item.")
     )
     rounding_item_no = models.CharField(
         max_length=60, blank=True, help_text=_("ERP item for a cent of rounding; empty: default item.")
     )
     service_item_map = models.JSONField(
-        default=dict, blank=True, help_text=_("Service name -> ERP item number: services match by name (R4).")
+        default=dict, blank=True, help_text=_("Service name -> ERP item number: services match by name.")
     )
     default_customer_no = models.CharField(
         max_length=60,
         blank=True,
-        help_text=_("ERP customer for buyers without a number, e.g. 'Web customer, not linked' (V3)."),
+        help_text=_("ERP customer for buyers without a number, e.g. 'Web customer, not linked'."),
     )
     policy_no_similar = models.CharField(
         max_length=12,
         choices=CustomerPolicy.choices,
         default=CustomerPolicy.ADD_NEW,
-        help_text=_("When no similar ERP customer exists (C1)."),
+        help_text=_("When no similar ERP customer exists."),
     )
     policy_one_similar = models.CharField(
         max_length=12,
         choices=CustomerPolicy.choices,
         default=CustomerPolicy.ASK,
-        help_text=_("When exactly one similar ERP customer exists (C2)."),
+        help_text=_("When exactly one similar ERP customer exists."),
     )
     guest_policy = models.CharField(
         max_length=12,
         choices=GuestPolicy.choices,
         default=GuestPolicy.REGULAR,
-        help_text=_("Buyers without a shop account (C3)."),
+        help_text=_("Buyers without a shop account."),
     )
-    status_map = models.JSONField(default=dict, blank=True, help_text=_("ERP order status -> shop status (S11)."))
-    payment_method_map = models.JSONField(
-        default=dict, blank=True, help_text=_("Shop payment method -> ERP code (S7, C5).")
-    )
-    shipping_method_map = models.JSONField(
-        default=dict, blank=True, help_text=_("Shop shipping method -> ERP code (S7).")
-    )
-    vat_map = models.JSONField(default=dict, blank=True, help_text=_("VAT rate in percent -> ERP VAT code (R4)."))
+    status_map = models.JSONField(default=dict, blank=True, help_text=_("ERP order status -> shop status."))
+    payment_method_map = models.JSONField(default=dict, blank=True, help_text=_("Shop payment method -> ERP code."))
+    shipping_method_map = models.JSONField(default=dict, blank=True, help_text=_("Shop shipping method -> ERP code."))
+    vat_map = models.JSONField(default=dict, blank=True, help_text=_("VAT rate in percent -> ERP VAT code."))
     warehouse_code = models.CharField(
-        max_length=30, blank=True, help_text=_("ERP warehouse orders draw from; stock read from it (R2, S10).")
+        max_length=30, blank=True, help_text=_("ERP warehouse orders draw from; stock read from it.")
     )
     numbering_series = models.CharField(
-        max_length=30, blank=True, help_text=_("ERP order numbering series of this shop (R2, C5).")
+        max_length=30, blank=True, help_text=_("ERP order numbering series of this shop.")
     )
     erp_shop_id = models.CharField(
-        max_length=30, blank=True, help_text=_("Identifies this shop on a shared ERP account (S7).")
+        max_length=30, blank=True, help_text=_("Identifies this shop on a shared ERP account.")
     )
     order_comment_to_internal_note = models.BooleanField(
         default=False,
         help_text=_("Also put the buyer's order comment into the ERP order's internal note, after the order number."),
     )
     erp_sends_confirmation = models.BooleanField(
-        default=False, help_text=_("Whether the ERP e-mails the order confirmation (S7).")
+        default=False, help_text=_("Whether the ERP e-mails the order confirmation.")
     )
-    shop_email = models.EmailField(blank=True, help_text=_("The shop's own e-mail address, sent with each order (S7)."))
+    shop_email = models.EmailField(blank=True, help_text=_("The shop's own e-mail address, sent with each order."))
     unknown_item_policy = models.CharField(
         max_length=14,
         choices=UnknownItemPolicy.choices,

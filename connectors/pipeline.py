@@ -89,7 +89,7 @@ def validate_order(order: Order, *, integration) -> list[Problem]:
         problems.append(
             Problem(
                 f"Payment method '{order.payment_method}' has no ERP code.",
-                f"Add '{order.payment_method}' to the payment method map of {integration} (C5).",
+                f"Add '{order.payment_method}' to the payment method map of {integration}.",
             )
         )
     if order.shipping_method and order.shipping_method not in integration.shipping_method_map:
@@ -103,7 +103,7 @@ def validate_order(order: Order, *, integration) -> list[Problem]:
         problems.append(
             Problem(
                 f"The order has freight ({order.shipping_excl_vat} {order.currency}) but no shipping item is set.",
-                f"Set the shipping item number on {integration} (V2).",
+                f"Set the shipping item number on {integration}.",
             )
         )
     rates = {line.vat_rate for line in lines}
@@ -114,7 +114,7 @@ def validate_order(order: Order, *, integration) -> list[Problem]:
             problems.append(
                 Problem(
                     f"VAT {vat_key(rate)}% has no ERP VAT code.",
-                    f"Add '{vat_key(rate)}' to the VAT map of {integration} (R4).",
+                    f"Add '{vat_key(rate)}' to the VAT map of {integration}.",
                 )
             )
     return problems
@@ -125,7 +125,7 @@ def line_item_problem(line) -> Problem:
     what = "service" if line.is_service else "product"
     hint = (
         f"Put the ERP item number in the {what}'s reference in the shop, "
-        "or set a default item number on the integration (V2)."
+        "or set a default item number on the integration."
     )
     return Problem(
         f"Line '{line.name}' (SKU {line.sku or '—'}) has no ERP item number and no default item is set.", hint
@@ -458,17 +458,17 @@ def remote_error_hint(code: str, subject: str, *, order: Order, integration, rec
         )
         return (
             f"The ERP does not know customer '{subject or record.customer_no}'. Correct the ERP customer number "
-            f"on the customer card in the shop, or {default} (V3)."
+            f"on the customer card in the shop, or {default}."
         )
     if code in ("order_type", "numbering_series"):
         return (
             f"The ERP has no order type / numbering series '{subject or record.numbering_series}'. "
-            f"Set an existing one as the numbering series on {integration} (R2, C5)."
+            f"Set an existing one as the numbering series on {integration}."
         )
     if code == "payment_method":
         return (
             f"The ERP does not know payment method '{subject}' (mapped from '{order.payment_method}'). "
-            f"Correct the payment method map on {integration} (C5)."
+            f"Correct the payment method map on {integration}."
         )
     if code == "ship_via":
         return (

@@ -25,7 +25,7 @@ class Customer(models.Model):
         "connectors.Connection", on_delete=models.PROTECT, related_name="customers", null=True, blank=True
     )
     customer_type = models.CharField(max_length=1, choices=CustomerType.choices, default=CustomerType.PRIVATE)
-    is_guest = models.BooleanField(default=False, help_text=_("Bought without a shop account (C3)."))
+    is_guest = models.BooleanField(default=False, help_text=_("Bought without a shop account."))
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
     company = models.CharField(max_length=200, blank=True)
@@ -42,7 +42,7 @@ class Customer(models.Model):
         db_index=True,
         help_text=_("Set on the shop card or once matched/created in the ERP."),
     )
-    one_time = models.BooleanField(default=False, help_text=_("Sent as a one-time customer (C3)."))
+    one_time = models.BooleanField(default=False, help_text=_("Sent as a one-time customer."))
     billing_street = models.CharField(max_length=200, blank=True)
     billing_postcode = models.CharField(max_length=20, blank=True)
     billing_city = models.CharField(max_length=100, blank=True)

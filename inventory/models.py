@@ -29,7 +29,7 @@ class Product(models.Model):
     reference = models.CharField(_("ERP item number"), max_length=100, blank=True, db_index=True)
     ean = models.CharField(_("EAN"), max_length=20, blank=True)
     name = models.CharField(max_length=255)
-    is_service = models.BooleanField(default=False, help_text=_("Matched to the ERP by name (R4)."))
+    is_service = models.BooleanField(default=False, help_text=_("Matched to the ERP by name."))
     price_excl_vat = models.DecimalField(max_digits=14, decimal_places=4, default=Decimal("0"))
     vat_rate = models.DecimalField(_("VAT %"), max_digits=5, decimal_places=2, default=Decimal("25"))
     purchase_price = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)

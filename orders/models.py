@@ -85,7 +85,7 @@ class OrderLine(models.Model):
     )
     sku = models.CharField(max_length=100, blank=True)
     reference = models.CharField(
-        max_length=100, blank=True, help_text=_("ERP item number from the variant or product (V2).")
+        max_length=100, blank=True, help_text=_("ERP item number from the variant or product.")
     )
     name = models.CharField(max_length=255)
     is_service = models.BooleanField(default=False)

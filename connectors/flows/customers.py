@@ -65,7 +65,7 @@ def _default_customer(integration: Integration, why: str) -> CustomerChoice:
             [
                 Problem(
                     f"{why} and no default customer is set.",
-                    f"Set the default customer number on {integration} (V3), or give the customer an "
+                    f"Set the default customer number on {integration}, or give the customer an "
                     "ERP customer number in the shop.",
                 )
             ]

@@ -269,3 +269,29 @@ def test_a_tryton_product_create_whose_answer_was_lost_makes_exactly_one_product
         "product.product", "search", [("code", "=", sku)], 0, None, None, context={"active_test": False}
     )
     assert len(rows) == 1
+
+
+def test_a_tryton_party_create_whose_answer_was_lost_makes_exactly_one_party(flow, magento):
+    from connectors.models import TransferKind
+    from customers.models import Customer
+
+    flow.customers_to_erp = True
+    flow.save()
+    flow.erp.parameters = {**flow.erp.parameters, "read_timeout": 1.5}
+    flow.erp.save()
+    email = f"party-{flow.pk}@example.no"
+    flow.proxy.inject(Fault("timeout_after_store", path="/rpc/", body=r"party\.party\.create.*Nils Tapt", delay=3))
+    magento.add_customer("Nils", "Tapt", email)
+    connection_cycle(connection=flow.shop)
+    process_due()
+    customer = Customer.objects.get(email=email)
+    transfer = Transfer.objects.get(kind=TransferKind.CUSTOMER, object_id=customer.pk, connection=flow.erp)
+    assert (transfer.state, transfer.needs_lookup) == (TransferState.UNKNOWN, True)
+    Transfer.objects.filter(pk=transfer.pk).update(next_attempt_at=timezone.now())
+    process_due()
+    transfer.refresh_from_db()
+    assert transfer.state == TransferState.SENT
+    parties = flow.tryton.client.call(
+        "party.party", "search", [("contact_mechanisms.value", "=", email)], 0, None, None
+    )
+    assert len(parties) == 1

@@ -283,7 +283,7 @@ class TrytonConnector(ErpConnector):
         if not locations:
             raise PermanentError(
                 f"Tryton has no warehouse with code '{warehouse}'.",
-                hint="Set the integration's warehouse to a Tryton warehouse code (R2).",
+                hint="Set the integration's warehouse to a Tryton warehouse code.",
             )
         rows = self.client.call(
             "product.product",
@@ -377,7 +377,7 @@ class TrytonConnector(ErpConnector):
                     f"Tax '{line.vat_code}' not found in Tryton.",
                     code="tax_not_found",
                     subject=line.vat_code,
-                    hint="Map the VAT rate to the name of an existing Tryton tax in the VAT map (R4).",
+                    hint="Map the VAT rate to the name of an existing Tryton tax in the VAT map.",
                 )
             lines.append(
                 {

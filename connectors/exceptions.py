@@ -102,3 +102,22 @@ class MappingError(Exception):
     @property
     def hint(self) -> str:
         return " ".join(p.hint for p in self.problems)
+
+
+# --- signals inside the engine (never shown as a bug) -------------------------------
+
+
+class ConflictPending(Exception):
+    """The order waits for an accountant's decision on its customer (C1, C2, C4)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class LeaseLost(Exception):
+    """This worker's claim was taken over (the watchdog judged it stuck): stop, write nothing."""
+
+
+class LookupRequired(Exception):
+    """A create was attempted while an earlier outcome is unsettled: a bug in a handler."""

@@ -46,6 +46,14 @@ class Connection(models.Model):
     credentials = EncryptedJSONField(default=dict, blank=True, editable=False)
     enabled = models.BooleanField(default=True)
     sync_interval = models.PositiveIntegerField(default=5, help_text=_("Minutes between automatic sync cycles."))
+    authorised_payment_methods = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_(
+            "Shops: payment methods whose orders arrive paid or authorised (card, Klarna …): their new orders "
+            "start as Processing; the others as Pending until their first invoice."
+        ),
+    )
     last_cycle_at = models.DateTimeField(null=True, blank=True, editable=False)
     cycle_lease_until = models.DateTimeField(
         null=True, blank=True, editable=False, help_text=_("A cycle is running until then (one at a time).")

@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 ZERO = Decimal("0")
+
+
+class OrderState(models.TextChoices):
+    """Where an order is in its processing (M1, M5), apart from the shop's own status text."""
+
+    PENDING = "pending", _("Pending (awaiting payment)")
+    PROCESSING = "processing", _("Processing")
+    COMPLETE = "complete", _("Complete")
+    CANCELED = "canceled", _("Canceled")
+    CLOSED = "closed", _("Closed (refunded)")
+
+
+class OrderRefused(Exception):
+    """A step the order's state does not allow, with what a person can do instead."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
 
 
 class Order(models.Model):
@@ -49,6 +70,14 @@ class Order(models.Model):
     )
     erp_order_no = models.CharField(_("ERP order number"), max_length=60, blank=True, db_index=True)
     erp_status = models.CharField(_("ERP order status"), max_length=40, blank=True)
+    state = models.CharField(
+        _("processing state"),
+        max_length=12,
+        choices=OrderState.choices,
+        default=OrderState.PENDING,
+        db_index=True,
+        help_text=_("Pending or processing from the payment method; complete when all is invoiced and shipped."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -65,6 +94,30 @@ class Order(models.Model):
             return False
         self.shop_status = status
         return True
+
+    def move_to(self, state: str, *, by=None, note: str = "") -> bool:
+        """Change the processing state and record who, when, from and to; return whether it changed.
+
+        Saves the order's state and the history row (callers run it in their transaction).
+        """
+        if state == self.state:
+            return False
+        OrderStateChange.objects.create(order=self, from_state=self.state, to_state=state, by=by, note=note)
+        self.state = state
+        self.save(update_fields=["state", "updated_at"])
+        return True
+
+    def cancel(self, *, by=None) -> None:
+        """Cancel the order; refused once anything was invoiced (invoicing makes it permanent, M1, M2)."""
+        if self.state == OrderState.CANCELED:
+            return
+        if self.state in (OrderState.COMPLETE, OrderState.CLOSED) or self.invoices.exclude(state="draft").exists():
+            raise OrderRefused(
+                _("Order %(number)s is invoiced and can no longer be canceled.") % {"number": self.number},
+                _("Make a credit note for the paid invoice instead."),
+            )
+        self.invoices.filter(state="draft").delete()
+        self.move_to(OrderState.CANCELED, by=by)
 
     def set_erp_order_no(self, number: str) -> None:
         """Bind the ERP's number; refuses to overwrite a different one (V4)."""
@@ -117,6 +170,17 @@ class OrderLine(models.Model):
     def __str__(self) -> str:
         return f"{self.quantity} × {self.name}"
 
+    def net_amount(self) -> Decimal:
+        """The row excl. VAT as sold: the shop's net row (or quantity × price) less the line's discount."""
+        gross = (
+            self.row_total_excl_vat if self.row_total_excl_vat is not None else self.quantity * self.unit_price_excl_vat
+        )
+        if self.discount_amount:
+            net = gross - self.discount_amount
+        else:
+            net = gross - gross * self.discount_percent / Decimal(100)
+        return net.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
 
 class AddressKind(models.TextChoices):
     BILLING = "billing", _("Billing")
@@ -167,3 +231,20 @@ class OrderDiscount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} ({self.value}{'%' if self.kind == DiscountKind.PERCENT else ''})"
+
+
+class OrderStateChange(models.Model):
+    """One change of an order's processing state: who, when, from and to (M1)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="state_changes")
+    from_state = models.CharField(max_length=12, choices=OrderState.choices)
+    to_state = models.CharField(max_length=12, choices=OrderState.choices)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["order", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_state} → {self.to_state}"

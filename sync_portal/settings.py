@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "customers",
     "inventory",
     "orders",
+    "documents",
     "connectors",
 ]
 

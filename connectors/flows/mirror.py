@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from customers.models import Customer
 from inventory.models import Product, ProductAlias
-from orders.models import Order, OrderAddress, OrderDiscount, OrderLine
+from orders.models import Order, OrderAddress, OrderDiscount, OrderLine, OrderState
 
 from ..bindings import bind, bound, ct
 from ..models import (
@@ -162,11 +162,17 @@ def order_upsert(*, shop: Connection, record: OrderRecord) -> UpsertResult:
                 )
         created = order is None
         if order is None:
-            order = Order.objects.create(**header)
+            authorised = record.payment_method in (shop.authorised_payment_methods or [])
+            order = Order.objects.create(**header, state=OrderState.PROCESSING if authorised else OrderState.PENDING)
         else:
             for name, value in header.items():
                 setattr(order, name, value)
             order.save()
+            if order.invoices.exists() or order.shipments.exists():
+                # Documents were made from these lines: they stay as they were (an invoiced
+                # order is permanent); the header and status still follow the shop.
+                bind(shop, order, record.external_id, record.updated_at, digest)
+                return UpsertResult(order, changed=True)
             order.lines.all().delete()
             order.addresses.all().delete()
             order.discounts.all().delete()

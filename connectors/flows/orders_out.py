@@ -26,13 +26,8 @@ from ..models import (
     TransferKind,
     UnknownItemPolicy,
 )
-from ..pipeline import (
-    line_item_problem,
-    remote_error_hint,
-    sales_order_build,
-    unknown_item_problem,
-    validate_order,
-)
+from ..order_checks import line_item_problem, remote_error_hint, unknown_item_problem, validate_order
+from ..pipeline import sales_order_build
 from ..services import erp_connector, erp_item_known, shop_connector, speaking_to
 from ..transfers import (
     AttemptLog,

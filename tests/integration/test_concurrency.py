@@ -50,3 +50,55 @@ def test_two_workers_processing_the_same_due_transfers_create_each_order_once(wo
     numbers = [o.record.external_order_no for o in world.erp_state.orders.values()]
     assert len(numbers) == len(set(numbers)) == ORDERS
     assert Transfer.objects.filter(state=TransferState.SENT, kind="sales_order").count() == ORDERS
+
+
+@pytest.mark.django_db(transaction=True)
+def test_r2_four_workers_issuing_200_invoices_leave_no_gap_and_no_duplicate_number():
+    """Four threads, each its own database connection, issue invoices for 200 orders of one shop;
+    a seeded tenth of the issues roll back after taking their number (the number must come back)."""
+    import random
+
+    from django.db import transaction
+
+    from documents.models import Invoice
+    from documents.services import invoice_create
+    from tests.factories import OrderLineFactory, ShopConnectionFactory
+
+    seed = random.randrange(1_000_000)
+    print(f"seed={seed}")
+    shop = ShopConnectionFactory()
+    orders = [OrderLineFactory(order__shop=shop).order for _ in range(200)]
+    start = threading.Barrier(4)
+    errors: list[BaseException] = []
+    rolled_back: list[int] = []
+
+    class Undo(Exception):
+        pass
+
+    def worker(index: int) -> None:
+        chance = random.Random(seed + index)
+        try:
+            start.wait()
+            for order in orders[index::4]:
+                try:
+                    with transaction.atomic():
+                        invoice_create(order=order)
+                        if chance.random() < 0.1:
+                            raise Undo
+                except Undo:
+                    rolled_back.append(order.pk)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    numbers = sorted(Invoice.objects.filter(shop=shop).values_list("number", flat=True))
+    issued = 200 - len(rolled_back)
+    assert numbers == [f"INV-{n:05d}" for n in range(1, issued + 1)], f"seed={seed}"

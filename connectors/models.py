@@ -46,6 +46,13 @@ class Connection(models.Model):
     credentials = EncryptedJSONField(default=dict, blank=True, editable=False)
     enabled = models.BooleanField(default=True)
     sync_interval = models.PositiveIntegerField(default=5, help_text=_("Minutes between automatic sync cycles."))
+    document_header = models.TextField(
+        blank=True,
+        help_text=_(
+            "Shops: the seller as printed at the top of invoices, packing slips and credit notes (name, address, "
+            "organisation number, bank account). Empty: the connection's name."
+        ),
+    )
     authorised_payment_methods = models.JSONField(
         default=list,
         blank=True,

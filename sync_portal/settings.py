@@ -113,6 +113,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Mail (invoices, packing slips, credit notes to buyers): any django-environ e-mail URL,
+# e.g. smtp+tls://user:password@smtp.example.com:587. In development the mails are
+# written as files to var/mail/ so nothing leaves the machine.
+EMAIL_CONFIG = env.email_url(
+    "EMAIL_URL", default=f"filemail://{BASE_DIR / 'var' / 'mail'}" if DEBUG else "smtp://localhost:25"
+)
+if "EMAIL_FILE_PATH" in EMAIL_CONFIG and not str(EMAIL_CONFIG["EMAIL_FILE_PATH"]).startswith("/"):
+    EMAIL_CONFIG["EMAIL_FILE_PATH"] = "/" + EMAIL_CONFIG["EMAIL_FILE_PATH"]  # environ drops the root's slash
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="sync-portal@localhost")
+
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("nb", "Norsk bokmål"), ("sv", "Svenska"), ("pl", "Polski"), ("hu", "Magyar")]
 LOCALE_PATHS = [BASE_DIR / "locale"]

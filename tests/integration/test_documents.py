@@ -153,3 +153,97 @@ def test_r1_invoice_the_rest_in_one_call_covers_every_line_and_the_freight(order
     invoice = invoice_create(order=order)
     assert invoice.state == InvoiceState.ISSUED and invoice.number == "INV-00001"
     assert invoice.gross_total == Decimal("3") * 125 + 200 + 100  # 375 + 200 + freight 100 incl. VAT
+
+
+# --- PDFs and e-mail -----------------------------------------------------------------
+
+
+def pdf_text(data: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+@pytest.fixture
+def addressed(order):
+    from tests.factories import OrderAddressFactory
+
+    OrderAddressFactory(order=order, kind="billing", first_name="Zoltán", last_name="Kovács", city="Győr")
+    OrderAddressFactory(order=order, kind="delivery", first_name="Łukasz", last_name="Kowalski", city="Kraków")
+    order.shop.document_header = "Nordlys Sport AS\nStorgata 1, 0155 Oslo\nOrg.nr. 923 609 016 MVA"
+    order.shop.save()
+    return order
+
+
+def test_r1_the_invoice_pdf_shows_its_number_lines_totals_buyer_and_seller(addressed):
+    from documents.pdf import document_pdf
+
+    invoice = invoice_create(order=addressed)
+    text = pdf_text(document_pdf(invoice))
+    assert f"Invoice {invoice.number}" in text
+    assert f"Order {addressed.number}" in text
+    assert "Zoltán Kovács" in text and "Győr" in text  # the buyer, Unicode intact
+    assert "Nordlys Sport AS" in text and "923 609 016" in text  # the seller
+    for expected in ("Genser", "Bok", "Freight", "NOK"):
+        assert expected in text
+    assert "675.00" in text  # 3 × 125 + 200 + 100
+
+
+def test_m3_the_packing_slip_pdf_names_the_delivery_address_lines_and_tracking_but_no_prices(addressed):
+    from documents.pdf import document_pdf
+
+    shipment = shipment_create(order=addressed, carrier="Bring", tracking_number="70712345678")
+    text = pdf_text(document_pdf(shipment))
+    assert f"Packing slip {shipment.number}" in text
+    assert "Łukasz Kowalski" in text and "Kraków" in text
+    assert "70712345678" in text and "Genser" in text
+    assert "NOK" not in text
+
+
+def test_m2_a_polish_order_prints_in_polish_with_polish_money(addressed):
+    from documents.pdf import document_pdf
+
+    addressed.language, addressed.currency = "pl", "PLN"
+    addressed.save()
+    text = pdf_text(document_pdf(invoice_create(order=addressed)))
+    assert "675,00" in text and "zł" in text
+
+
+def test_r3_the_invoice_is_emailed_to_the_buyer_with_its_pdf_attached(addressed, mailoutbox):
+    from documents.mail import document_email
+
+    invoice = invoice_create(order=addressed)
+    document_email(document=invoice)
+    [mail] = mailoutbox
+    assert mail.to == [addressed.email]
+    assert invoice.number in mail.subject and addressed.number in mail.subject
+    [(name, content, mimetype)] = mail.attachments
+    assert (name, mimetype) == (f"{invoice.number}.pdf", "application/pdf")
+    assert f"Invoice {invoice.number}" in pdf_text(content)
+    invoice.refresh_from_db()
+    assert invoice.emailed_at is not None
+
+
+def test_m3_the_on_its_way_mail_carries_the_tracking_number_and_the_packing_slip(addressed, mailoutbox):
+    from documents.mail import document_email
+
+    shipment = shipment_create(order=addressed, carrier="Bring", tracking_number="70712345678")
+    document_email(document=shipment)
+    [mail] = mailoutbox
+    assert "on its way" in mail.subject and "70712345678" in mail.body
+    assert mail.attachments[0][0] == f"{shipment.number}.pdf"
+
+
+def test_an_order_without_an_email_address_is_refused_with_a_hint_and_nothing_is_sent(addressed, mailoutbox):
+    from documents.mail import document_email
+
+    addressed.email = ""
+    addressed.save()
+    addressed.customer.email = ""
+    addressed.customer.save()
+    with pytest.raises(OrderRefused, match="no e-mail address") as refused:
+        document_email(document=invoice_create(order=addressed))
+    assert "Add the buyer's e-mail address" in refused.value.hint
+    assert mailoutbox == []

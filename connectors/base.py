@@ -42,6 +42,7 @@ from .records import (
     PriceRecord,
     ProductRecord,
     SalesOrderRecord,
+    ShopDocumentRecord,
     StockRecord,
 )
 
@@ -59,6 +60,7 @@ class Capability(enum.StrEnum):
     CREATE_PRODUCTS = "create_products"  # a product made in the ERP appears in the shop (S5, R7)
     UPDATE_PRODUCTS = "update_products"  # ERP changes, renames and deactivations reach the shop (S2, S5)
     PULL_DISCOUNT_CODES = "pull_discount_codes"  # the shop's own list of discount codes (R4)
+    PUSH_DOCUMENTS = "push_documents"  # invoices, shipments, credit notes made in the portal (M2-M4)
     # ERPs
     CUSTOMERS = "customers"
     ITEMS = "items"
@@ -188,6 +190,16 @@ class ShopConnector(Connector):
 
     def push_prices(self, items: Sequence[PriceRecord]) -> None:
         """Set the shop's normal sale price excl. VAT of these SKUs (PUSH_PRICES, R7)."""
+        raise NotImplementedError
+
+    def push_document(self, document: ShopDocumentRecord) -> str:
+        """Record an invoice, shipment (with tracking) or credit note on the shop order; return the
+        shop's id of it (PUSH_DOCUMENTS, M2-M4). Never e-mails the buyer unless ``notify``: the
+        portal sends its own PDF. A lost answer raises AmbiguousError."""
+        raise NotImplementedError
+
+    def find_document(self, document: ShopDocumentRecord) -> str | None:
+        """The shop's id of this document if an earlier attempt created it (by its portal number)."""
         raise NotImplementedError
 
 

@@ -328,6 +328,9 @@ class TransferKind(models.TextChoices):
     STOCK = "stock", _("Stock")
     PRICE = "price", _("Price")
     ORDER_STATUS = "order_status", _("Order status")
+    INVOICE = "invoice", _("Invoice")
+    SHIPMENT = "shipment", _("Shipment")
+    CREDIT_NOTE = "credit_note", _("Credit note")
 
 
 class TransferState(models.TextChoices):

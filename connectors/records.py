@@ -72,6 +72,7 @@ class OrderLineRecord:
     discount_reduces_vat: bool = True
     row_total_excl_vat: Decimal | None = None
     shop_total_incl_vat: Decimal | None = None
+    external_id: str = ""  # the shop's id of the line (Magento item_id): documents name lines by it
 
 
 @dataclass(frozen=True)
@@ -314,3 +315,26 @@ def s7_note(order: SalesOrderRecord, *, mapped: frozenset[str] | set[str]) -> st
             value = "yes"
         lines.append(f"{label}: {value}")
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ShopDocumentRecord:
+    """An invoice, shipment or credit note made in the portal, to be recorded in the shop (M2-M4).
+
+    ``kind`` is "invoice", "shipment" or "credit_note". ``lines`` are (the
+    shop's line id, quantity). ``number`` is the portal's document number: the
+    shop keeps it in the document's comment, which is how a document whose
+    answer was lost is found again. ``invoice_id`` is the shop's id of the
+    invoice a credit note credits; ``shipping_amount`` the freight credited.
+    """
+
+    kind: str
+    order_external_id: str
+    number: str
+    lines: tuple[tuple[str, Decimal], ...]
+    tracks: tuple[tuple[str, str, str], ...] = ()  # (tracking number, title, carrier code)
+    invoice_id: str = ""
+    capture: bool = False
+    online: bool = False
+    shipping_amount: Decimal = Decimal("0")
+    notify: bool = False

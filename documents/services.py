@@ -33,6 +33,7 @@ from .models import (
     ShipmentLine,
     q2,
 )
+from .signals import document_made
 
 Quantities = Mapping[int, Decimal]  # order line id (invoice line id for credit notes) -> quantity
 
@@ -186,6 +187,7 @@ def invoice_issue(*, invoice: Invoice) -> Invoice:
     invoice.issued_at = timezone.now()
     invoice.save(update_fields=["number", "state", "issued_at"])
     order_refresh_state(order=invoice.order)
+    document_made.send(sender=Invoice, document=invoice)
     return invoice
 
 
@@ -224,6 +226,7 @@ def shipment_create(
         ShipmentLine(shipment=shipment, order_line_id=pk, quantity=qty) for pk, qty in chosen.items()
     )
     order_refresh_state(order=order)
+    document_made.send(sender=Shipment, document=shipment)
     return shipment
 
 
@@ -283,6 +286,7 @@ def credit_note_create(
     CreditNoteLine.objects.bulk_create(lines)
     _total(note, lines)
     order_refresh_state(order=invoice.order)
+    document_made.send(sender=CreditNote, document=note)
     return note
 
 

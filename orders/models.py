@@ -133,6 +133,9 @@ class OrderLine(models.Model):
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveIntegerField(default=0)
+    shop_line_id = models.CharField(
+        max_length=60, blank=True, help_text=_("The shop's id of this line; documents sent to the shop name it.")
+    )
     product = models.ForeignKey(
         "inventory.Product", on_delete=models.SET_NULL, null=True, blank=True, related_name="order_lines"
     )

@@ -7,6 +7,7 @@
     stock        ERP stock to the shop, only what changed
     prices       ERP sale prices to the shop
     statuses     ERP statuses and the ERP number back to the shop
+    documents    invoices, shipments and credit notes made in the portal recorded in the shop
     cycles       which of these a connection's cycle runs
 
 They share one pull machinery (``connectors.pulls``) and one transfer
@@ -14,4 +15,4 @@ machinery (``connectors.transfers``); the mirror writes are ``flows.mirror``.
 Importing this package registers every transfer handler.
 """
 
-from . import catalogue, customers, cycles, orders_in, orders_out, prices, statuses, stock  # noqa: F401
+from . import catalogue, customers, cycles, documents, orders_in, orders_out, prices, statuses, stock  # noqa: F401

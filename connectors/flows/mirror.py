@@ -185,6 +185,7 @@ def order_upsert(*, shop: Connection, record: OrderRecord) -> UpsertResult:
             OrderLine(
                 order=order,
                 position=i,
+                shop_line_id=line.external_id,
                 product=products.get(line.sku),
                 sku=line.sku,
                 reference=line.reference,

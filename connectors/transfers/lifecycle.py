@@ -36,7 +36,9 @@ logger = logging.getLogger("connectors.engine")
 
 # Documents created once in the remote system: never sent again once sent. (A customer
 # or product transfer is sent again when its card changes: an update, its create long done.)
-ONE_SHOT_KINDS = frozenset({TransferKind.SALES_ORDER})
+ONE_SHOT_KINDS = frozenset(
+    {TransferKind.SALES_ORDER, TransferKind.INVOICE, TransferKind.SHIPMENT, TransferKind.CREDIT_NOTE}
+)
 
 
 def transfer_ensure(*, connection: Connection, obj: models.Model, kind: str) -> Transfer:

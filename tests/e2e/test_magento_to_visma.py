@@ -157,29 +157,6 @@ def test_the_store_code_is_the_shop_id_on_the_erp_order(demo, magento, visma):
     assert len(visma.orders_with_ref(placed["increment_id"])) == 1
 
 
-def test_invoice_ship_and_refund_documents(demo, magento):
-    from connectors.base import ConnectionSettings
-    from connectors.exceptions import PermanentError
-    from connectors.platforms.magento.connector import MagentoConnector
-
-    shop = MagentoConnector(
-        ConnectionSettings(name="m", base_url=magento.base_url, credentials={"token": magento.token})
-    )
-    placed = magento.place_order(items=[("LUE-01", 2)], customer_id=demo.customers["registered_with_erp"])
-    oid = str(placed["entity_id"])
-    with pytest.raises(PermanentError, match="Creditmemo Document Validation Error"):
-        shop.refund(oid)  # M4: only a paid invoice can be refunded
-    item_id = placed["items"][0]["item_id"]
-    assert shop.invoice(oid, items=[(item_id, 1)]).isdigit()  # M2: partial invoice
-    shop.ship(oid, tracks=[("JJD0001234", "Bring", "bring")])  # M3
-    assert magento.state.orders[placed["entity_id"]]["status"] == "processing"
-    shop.invoice(oid)  # the rest
-    assert magento.state.orders[placed["entity_id"]]["status"] == "complete"  # M5
-    with pytest.raises(PermanentError, match="does not allow an invoice"):
-        shop.invoice(oid, items=[(item_id, 1)])
-    assert shop.refund(oid, items=[(item_id, 1)]).isdigit()
-
-
 def test_r7_a_sale_price_changed_in_visma_reaches_magento_and_only_that_sku(demo, magento, visma):
     cycle(demo.shop)
     cycle(demo.erp)

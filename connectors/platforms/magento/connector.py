@@ -14,7 +14,15 @@ from connectors import parsing
 from connectors.base import Capability, ConnectionSettings, ShopConnector
 from connectors.exceptions import AmbiguousError, NotFoundError, RetryableError
 from connectors.http import iter_pages
-from connectors.records import BadRecord, CustomerRecord, OrderRecord, PriceRecord, ProductRecord, StockRecord
+from connectors.records import (
+    BadRecord,
+    CustomerRecord,
+    OrderRecord,
+    PriceRecord,
+    ProductRecord,
+    ShopDocumentRecord,
+    StockRecord,
+)
 
 from . import mapping
 from .client import MagentoClient
@@ -45,6 +53,7 @@ class MagentoConnector(ShopConnector):
             Capability.CREATE_PRODUCTS,
             Capability.UPDATE_PRODUCTS,
             Capability.PULL_DISCOUNT_CODES,
+            Capability.PUSH_DOCUMENTS,
         }
     )
     product_fields = frozenset(
@@ -279,28 +288,45 @@ class MagentoConnector(ShopConnector):
 
     # --- documents (order processing, seed 004) ---------------------------------------
 
-    def invoice(self, external_id: str, *, items: Sequence[tuple[int, float]] = (), capture: bool = True) -> str:
-        """Create an invoice (M2); empty ``items`` invoices everything invoiceable."""
-        body = {"capture": capture, "items": [{"order_item_id": i, "qty": q} for i, q in items], "notify": False}
-        return str(self.client.post(f"order/{int(external_id)}/invoice", body))
+    # --- documents made in the portal (M2-M4) ----------------------------------------
 
-    def ship(
-        self,
-        external_id: str,
-        *,
-        items: Sequence[tuple[int, float]] = (),
-        tracks: Sequence[tuple[str, str, str]] = (),
-        notify: bool = True,
-    ) -> str:
-        """Create a shipment with tracking numbers (M3): tracks are (number, title, carrier code)."""
-        body = {
-            "items": [{"order_item_id": i, "qty": q} for i, q in items],
-            "notify": notify,
-            "tracks": [{"track_number": n, "title": t, "carrier_code": c} for n, t, c in tracks],
-        }
-        return str(self.client.post(f"order/{int(external_id)}/ship", body))
+    def push_document(self, document: ShopDocumentRecord) -> str:
+        """``POST /V1/order/{id}/invoice|ship|refund``; a credit memo on an invoice Magento knows goes
+        through ``POST /V1/invoice/{id}/refund`` (online refund possible). Answers the new id."""
+        body = mapping.document_body(document)
+        order_id = int(document.order_external_id)
+        if document.kind == "credit_note":
+            path = f"invoice/{int(document.invoice_id)}/refund" if document.invoice_id else f"order/{order_id}/refund"
+        else:
+            path = f"order/{order_id}/{'invoice' if document.kind == 'invoice' else 'ship'}"
+        answer = self.client.post(path, body)
+        if not str(answer).isdigit():
+            raise AmbiguousError(
+                _("Magento answered the %(kind)s without its id.") % {"kind": document.kind},
+                hint=_("It is looked up before anything is sent again."),
+            )
+        return str(answer)
 
-    def refund(self, external_id: str, *, items: Sequence[tuple[int, float]] = (), notify: bool = False) -> str:
-        """An offline credit memo for the order (M4)."""
-        body = {"items": [{"order_item_id": i, "qty": q} for i, q in items], "notify": notify}
-        return str(self.client.post(f"order/{int(external_id)}/refund", body))
+    def find_document(self, document: ShopDocumentRecord) -> str | None:
+        """The order's documents of this kind (``GET /V1/invoices|shipments|creditmemos`` by
+        order_id), then each one's comments, looking for the portal's number."""
+        search, comments = {
+            "invoice": ("invoices", "invoices"),
+            "shipment": ("shipments", "shipment"),
+            "credit_note": ("creditmemos", "creditmemo"),
+        }[document.kind]
+        criteria = mapping.search_criteria(
+            field="order_id",
+            value=str(int(document.order_external_id)),
+            condition="eq",
+            page=1,
+            page_size=MAX_PAGE_SIZE,
+            sort_field="entity_id",
+        )
+        wanted = mapping.document_comment(document.number)
+        for row in self.client.get(search, criteria).get("items") or []:
+            doc_id = row.get("entity_id")
+            found = self.client.get(f"{comments}/{int(doc_id)}/comments").get("items") or []
+            if any(str(c.get("comment", "")).strip() == wanted for c in found):
+                return str(doc_id)
+        return None

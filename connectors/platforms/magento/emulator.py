@@ -366,6 +366,13 @@ class MagentoEmulator(Emulator):
             ("POST", rf"{p}/order/(?P<oid>\d+)/invoice", self.invoice),
             ("POST", rf"{p}/order/(?P<oid>\d+)/ship", self.ship),
             ("POST", rf"{p}/order/(?P<oid>\d+)/refund", self.refund),
+            ("POST", rf"{p}/invoice/(?P<inv>\d+)/refund", self.refund_invoice),
+            ("GET", rf"{p}/invoices", self.search_invoices),
+            ("GET", rf"{p}/shipments", self.search_shipments),
+            ("GET", rf"{p}/creditmemos", self.search_creditmemos),
+            ("GET", rf"{p}/invoices/(?P<doc>\d+)/comments", self.invoice_comments),
+            ("GET", rf"{p}/shipment/(?P<doc>\d+)/comments", self.shipment_comments),
+            ("GET", rf"{p}/creditmemo/(?P<doc>\d+)/comments", self.creditmemo_comments),
         ]
 
     def before(self, request: Request) -> Reply | None:
@@ -631,6 +638,35 @@ class MagentoEmulator(Emulator):
                 items[line["order_item_id"]][qty_field] = items[line["order_item_id"]].get(qty_field, 0) + line["qty"]
             return order, lines, self._id()
 
+    def _stored(self, request: Request, order: dict[str, Any], lines: list, doc_id: int, **extra: Any) -> dict:
+        """A document as Magento's repositories answer it (the fields read back here)."""
+        comment = (request.json() or {}).get("comment") or {}
+        comments = []
+        if comment.get("comment"):
+            comments.append(
+                {
+                    "entity_id": doc_id * 10,
+                    "parent_id": doc_id,
+                    "comment": comment["comment"],
+                    "is_customer_notified": 0,
+                    "is_visible_on_front": int(comment.get("is_visible_on_front") or 0),
+                    "created_at": _now(),
+                }
+            )
+        items = {i["item_id"]: i for i in order["items"]}
+        return {
+            "entity_id": doc_id,
+            "increment_id": f"{doc_id:09d}",
+            "order_id": order["entity_id"],
+            "created_at": _now(),
+            "items": [
+                {"order_item_id": li["order_item_id"], "qty": li["qty"], "sku": items[li["order_item_id"]]["sku"]}
+                for li in lines
+            ],
+            "comments": comments,
+            **extra,
+        }
+
     def invoice(self, request: Request, oid: str) -> Reply:
         order = self._order(oid)
         if order["status"] in ("canceled", "closed", "holded"):
@@ -638,8 +674,10 @@ class MagentoEmulator(Emulator):
                 400, "Invoice Document Validation Error(s):\nThe order does not allow an invoice to be created."
             )
         order, lines, doc_id = self._document(request, oid, "Invoice", "qty_invoiced")
+        capture = bool((request.json() or {}).get("capture"))
         with self.lock:
-            self.state.invoices[doc_id] = {"order_id": order["entity_id"], "items": lines, "state": "paid"}
+            # Invoice state: 1 open (not captured), 2 paid, 3 canceled.
+            self.state.invoices[doc_id] = self._stored(request, order, lines, doc_id, state=2 if capture else 1)
             self._complete_if_done(order)
         return Reply(200, doc_id)
 
@@ -650,20 +688,58 @@ class MagentoEmulator(Emulator):
         tracks = (request.json() or {}).get("tracks") or []
         order, lines, doc_id = self._document(request, oid, "Shipment", "qty_shipped")
         with self.lock:
-            self.state.shipments[doc_id] = {"order_id": order["entity_id"], "items": lines, "tracks": tracks}
+            self.state.shipments[doc_id] = self._stored(request, order, lines, doc_id, tracks=tracks)
             self._complete_if_done(order)
         return Reply(200, doc_id)
 
     def refund(self, request: Request, oid: str) -> Reply:
         order = self._order(oid)
-        if not any(inv["order_id"] == order["entity_id"] for inv in self.state.invoices.values()):
+        # Magento credits only what was paid: an invoice that is not captured (state 1) takes no memo.
+        if not any(inv["order_id"] == order["entity_id"] and inv["state"] == 2 for inv in self.state.invoices.values()):
             raise _error(
                 400, "Creditmemo Document Validation Error(s):\nThe order does not allow a creditmemo to be created."
             )
         order, lines, doc_id = self._document(request, oid, "Creditmemo", "qty_refunded")
+        arguments = (request.json() or {}).get("arguments") or {}
         with self.lock:
-            self.state.creditmemos[doc_id] = {"order_id": order["entity_id"], "items": lines}
+            self.state.creditmemos[doc_id] = self._stored(
+                request, order, lines, doc_id, shipping_amount=arguments.get("shipping_amount")
+            )
         return Reply(200, doc_id)
+
+    def refund_invoice(self, request: Request, inv: str) -> Reply:
+        invoice = self.state.invoices.get(int(inv))
+        if invoice is None:
+            raise _error(404, "The entity that was requested doesn't exist. Verify the entity and try again.")
+        return self.refund(request, str(invoice["order_id"]))
+
+    def search_invoices(self, request: Request) -> Reply:
+        with self.lock:
+            return self._search(request, list(self.state.invoices.values()))
+
+    def search_shipments(self, request: Request) -> Reply:
+        with self.lock:
+            return self._search(request, list(self.state.shipments.values()))
+
+    def search_creditmemos(self, request: Request) -> Reply:
+        with self.lock:
+            return self._search(request, list(self.state.creditmemos.values()))
+
+    def _comments(self, documents: dict[int, dict[str, Any]], doc: str) -> Reply:
+        with self.lock:
+            document = documents.get(int(doc))
+            if document is None:
+                raise _error(404, "The entity that was requested doesn't exist. Verify the entity and try again.")
+            return Reply(200, {"items": list(document["comments"]), "total_count": len(document["comments"])})
+
+    def invoice_comments(self, request: Request, doc: str) -> Reply:
+        return self._comments(self.state.invoices, doc)
+
+    def shipment_comments(self, request: Request, doc: str) -> Reply:
+        return self._comments(self.state.shipments, doc)
+
+    def creditmemo_comments(self, request: Request, doc: str) -> Reply:
+        return self._comments(self.state.creditmemos, doc)
 
     def _complete_if_done(self, order: dict[str, Any]) -> None:
         items = [i for i in order["items"] if not i.get("parent_item_id")]

@@ -23,6 +23,7 @@ from connectors.records import (
     OrderRecord,
     PriceRecord,
     ProductRecord,
+    ShopDocumentRecord,
     StockRecord,
 )
 
@@ -182,6 +183,7 @@ def parse_lines(items: Any, *, sku_is_item_number: bool) -> tuple[OrderLineRecor
                 discount_reduces_vat=_discount_reduces_vat(row_total, net_discount, tax, rate),
                 row_total_excl_vat=None if row_total == _r2(quantity * price) else row_total,
                 shop_total_incl_vat=row_total - discount + tax + compensation,
+                external_id=str(item.get("item_id") or ""),
             )
         )
     return tuple(lines)
@@ -451,3 +453,49 @@ def stock_item_payload(item: StockRecord) -> dict[str, Any]:
 
 def base_prices_payload(items: Iterable[PriceRecord]) -> dict[str, Any]:
     return {"prices": [{"sku": p.sku, "price": float(p.price_excl_vat), "store_id": 0} for p in items]}
+
+
+# --- documents made in the portal (M2-M4) -------------------------------------------------
+
+DOCUMENT_COMMENT = "Sync Portal {number}"
+
+
+def document_comment(number: str) -> str:
+    """The comment that carries the portal's number on a Magento invoice, shipment or credit memo.
+
+    Magento's document create calls take no external reference; their comment is
+    the one free field that can be read back (``GET /V1/invoices/{id}/comments``),
+    so it is how a document whose answer was lost is found again.
+    """
+    return DOCUMENT_COMMENT.format(number=number)
+
+
+def document_body(document: ShopDocumentRecord) -> dict[str, Any]:
+    """The body of ``POST /V1/order/{id}/invoice|ship|refund`` (or ``/V1/invoice/{id}/refund``).
+
+    Items name the order's own item ids. ``appendComment`` is false: the comment is
+    stored on the document, not e-mailed. For a credit memo the freight is always
+    stated: without ``shipping_amount`` Magento refunds all the shipping not yet
+    refunded, which is not what a credit note for one line means.
+    """
+    body: dict[str, Any] = {
+        "items": [{"order_item_id": int(line_id), "qty": float(qty)} for line_id, qty in document.lines],
+        "notify": document.notify,
+        "appendComment": False,
+        "comment": {"comment": document_comment(document.number), "is_visible_on_front": 0},
+    }
+    if document.kind == "invoice":
+        body["capture"] = document.capture
+    elif document.kind == "shipment":
+        body["tracks"] = [
+            {"track_number": number, "title": title, "carrier_code": code} for number, title, code in document.tracks
+        ]
+    elif document.kind == "credit_note":
+        body["arguments"] = {
+            "shipping_amount": float(document.shipping_amount),
+            "adjustment_positive": 0,
+            "adjustment_negative": 0,
+        }
+        if document.invoice_id:
+            body["isOnline"] = document.online
+    return body

@@ -1,0 +1,135 @@
+"""Invoices, shipments and credit notes made in the portal are recorded in the shop (M2-M4).
+
+Recipe: a document is made (documents app) -> in the same transaction its
+transfer to the order's shop is queued -> a worker looks it up in the shop when
+an earlier attempt may have reached it, else creates it there, and binds the
+shop's id. A credit note needs its invoice in the shop first: the invoice's
+own transfer is run first (as an order's customer is, S7).
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+
+from django.dispatch import receiver
+from django.utils.translation import gettext as _
+
+from documents.models import CreditNote, Invoice, InvoiceState, Shipment
+from documents.signals import document_made
+from orders.models import Order
+
+from ..base import Capability
+from ..bindings import bind, binding_of
+from ..exceptions import PermanentError, RetryableError
+from ..models import AttemptOutcome, Transfer, TransferKind
+from ..records import ShopDocumentRecord
+from ..services import connector_for, shop_connector
+from ..transfers import AttemptLog, handles, remote_create, transfer_lookup, transfer_queue, transfer_run_now
+
+logger = logging.getLogger("connectors.engine")
+
+KINDS: dict[type, str] = {
+    Invoice: TransferKind.INVOICE,
+    Shipment: TransferKind.SHIPMENT,
+    CreditNote: TransferKind.CREDIT_NOTE,
+}
+MODELS: dict[str, type[Invoice] | type[Shipment] | type[CreditNote]] = {
+    TransferKind.INVOICE: Invoice,
+    TransferKind.SHIPMENT: Shipment,
+    TransferKind.CREDIT_NOTE: CreditNote,
+}
+
+
+@receiver(document_made)
+def document_queue(sender, *, document: Invoice | Shipment | CreditNote, **_kwargs) -> Transfer | None:
+    """Queue the document's transfer to the order's shop, when the shop records documents."""
+    shop = document.order.shop
+    if Capability.PUSH_DOCUMENTS not in connector_for(shop).capabilities:
+        logger.info("%s keeps no documents: %s stays in the portal", shop, document)
+        return None
+    return transfer_queue(connection=shop, obj=document, kind=KINDS[type(document)])
+
+
+def _shop_order_id(order: Order) -> str:
+    ref = binding_of(order.shop, order)
+    if ref is None:
+        raise PermanentError(
+            _("Order %(order)s was not imported from %(shop)s, so its documents cannot be recorded there.")
+            % {"order": order.number, "shop": order.shop},
+            hint=_("Documents of orders made in the portal stay in the portal."),
+        )
+    return ref.external_id
+
+
+def _lines(document, order: Order) -> tuple[tuple[str, Decimal], ...]:
+    lines = []
+    for line in document.lines.select_related("order_line"):
+        if line.order_line is None:
+            continue  # freight: the shop books it with the order's first invoice itself
+        if not line.order_line.shop_line_id:
+            raise PermanentError(
+                _("Line '%(name)s' of order %(order)s carries no shop line id.")
+                % {"name": line.order_line.name, "order": order.number},
+                hint=_("Re-import the order from the shop (sync now), then resend."),
+            )
+        lines.append((line.order_line.shop_line_id, line.quantity))
+    return tuple(lines)
+
+
+def document_record(document: Invoice | Shipment | CreditNote) -> ShopDocumentRecord:
+    """The shop's view of a portal document (for credit notes, its invoice must be in the shop)."""
+    order = document.order
+    kind = KINDS[type(document)]
+    order_id, number, lines = _shop_order_id(order), document.number, _lines(document, order)
+    if isinstance(document, Invoice):
+        # The invoice captures the payment (M2); Magento ignores capture for offline methods.
+        return ShopDocumentRecord(kind, order_id, number, lines, capture=True)
+    if isinstance(document, Shipment):
+        tracks = ((document.tracking_number, document.carrier or "", (document.carrier or "custom").lower()),)
+        return ShopDocumentRecord(kind, order_id, number, lines, tracks=tracks if document.tracking_number else ())
+    invoice_ref = binding_of(order.shop, document.invoice)
+    if invoice_ref is None:
+        raise RetryableError(
+            _("Invoice %(invoice)s is not yet in %(shop)s.") % {"invoice": document.invoice, "shop": order.shop},
+            hint=_("The credit note is sent once its invoice is."),
+        )
+    freight = sum((line.net_amount for line in document.lines.all() if line.order_line_id is None), Decimal(0))
+    return ShopDocumentRecord(
+        kind,
+        order_id,
+        number,
+        lines,
+        invoice_id=invoice_ref.external_id,
+        online=document.refund_mode == "online",
+        shipping_amount=freight,
+    )
+
+
+@handles(TransferKind.INVOICE)
+@handles(TransferKind.SHIPMENT)
+@handles(TransferKind.CREDIT_NOTE)
+def document_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
+    """Record one document in the shop exactly once, and bind the shop's id to it."""
+    document = MODELS[transfer.kind]._default_manager.get(pk=transfer.object_id)
+    if isinstance(document, Invoice) and document.state == InvoiceState.DRAFT:
+        raise RetryableError(_("The invoice is still a draft."), hint=_("It is sent once issued."))
+    if isinstance(document, CreditNote) and binding_of(transfer.connection, document.invoice) is None:
+        transfer_run_now(
+            connection=transfer.connection,
+            obj=document.invoice,
+            kind=TransferKind.INVOICE,
+            what=_("Invoice %(invoice)s") % {"invoice": document.invoice},
+            then=_("The credit note is sent once its invoice is in the shop."),
+        )
+    record = document_record(document)
+    shop = shop_connector(transfer.connection)
+    log.request_excerpt = f"{record.kind} {record.number}: {len(record.lines)} lines"
+    remote_id = transfer_lookup(transfer, lookup=lambda: shop.find_document(record))
+    outcome = AttemptOutcome.FOUND
+    if not remote_id:
+        with remote_create(transfer):
+            remote_id = shop.push_document(record)
+        outcome = AttemptOutcome.SENT
+    bind(transfer.connection, document, remote_id, None)
+    return outcome, remote_id

@@ -15,7 +15,7 @@ from connectors.models import ErrorSource, TransferKind, TransferState
 from connectors.selectors import with_transfer
 from connectors.transfers import transfer_resend
 
-from .models import Order, OrderAddress, OrderDiscount, OrderLine
+from .models import Order, OrderAddress, OrderDiscount, OrderLine, OrderRefused, OrderStateChange
 
 
 class OrderLineInline(admin.TabularInline):
@@ -34,6 +34,54 @@ class OrderDiscountInline(admin.TabularInline):
     extra = 0
 
 
+class DocumentInline(admin.TabularInline):
+    """An order's documents of one kind, read-only, each with its transfer to the shop."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    transfer_kind = ""
+
+    def get_queryset(self, request: HttpRequest):
+        return with_transfer(super().get_queryset(request), kind=self.transfer_kind)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("In the shop"))
+    def shop_transfer(self, obj) -> str:
+        return state_icon(obj, resend_url=None)
+
+
+def _document_inline(model_path: str, kind: str, shown: list[str]) -> type[DocumentInline]:
+    from django.apps import apps
+
+    model = apps.get_model(model_path)
+    return type(
+        f"{model.__name__}Inline",
+        (DocumentInline,),
+        {
+            "model": model,
+            "transfer_kind": kind,
+            "fields": [*shown, "shop_transfer"],
+            "readonly_fields": [*shown, "shop_transfer"],
+        },
+    )
+
+
+class OrderStateChangeInline(admin.TabularInline):
+    model = OrderStateChange
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["at", "from_state", "to_state", "by", "note"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     list_display = [
@@ -44,18 +92,36 @@ class OrderAdmin(admin.ModelAdmin):
         "sync_errors",
         "shop",
         "shop_status",
+        "state",
         "customer",
         "grand_total",
         "currency",
         "placed_at",
     ]
     list_display_links = ["number"]
-    list_filter = [TransferStateFilter, ("shop", admin.RelatedOnlyFieldListFilter), "shop_status", "placed_at"]
+    list_filter = [
+        TransferStateFilter,
+        "state",
+        ("shop", admin.RelatedOnlyFieldListFilter),
+        "shop_status",
+        "placed_at",
+    ]
     search_fields = ["number", "erp_order_no", "email", "customer__last_name", "customer__company"]
     list_select_related = ["shop", "customer"]
     date_hierarchy = "placed_at"
-    inlines = [OrderLineInline, OrderAddressInline, OrderDiscountInline]
-    actions = ["resend"]
+    inlines = [
+        OrderLineInline,
+        OrderAddressInline,
+        OrderDiscountInline,
+        _document_inline(
+            "documents.Invoice", TransferKind.INVOICE, ["number", "state", "gross_total", "issued_at", "paid_at"]
+        ),
+        _document_inline(
+            "documents.Shipment", TransferKind.SHIPMENT, ["number", "carrier", "tracking_number", "shipped_at"]
+        ),
+        OrderStateChangeInline,
+    ]
+    actions = ["resend", "invoice_rest", "invoice_and_email", "ship_rest", "cancel"]
     list_per_page = 200
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -103,6 +169,57 @@ class OrderAdmin(admin.ModelAdmin):
     def resend(self, request: HttpRequest, queryset) -> None:
         ids = [o.transfer_id for o in queryset if o.transfer_id is not None]
         report_resend(self, request, transfer_resend(transfer_ids=ids))
+
+    def has_invoice_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("documents.add_invoice")
+
+    def has_ship_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("documents.add_shipment")
+
+    def has_cancel_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("orders.cancel_order")
+
+    def _enqueue_documents(self, request: HttpRequest, queryset, task: str, what: str, **options) -> None:
+        from connectors.services import enqueue
+
+        ids = list(queryset.exclude(state__in=["canceled", "closed"]).values_list("pk", flat=True))
+        skipped = queryset.count() - len(ids)
+        enqueue(task, ids, request.user.pk, *options.values())
+        self.message_user(request, what % {"n": len(ids)}, messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request, _("%(n)d canceled or closed orders were left out.") % {"n": skipped}, messages.WARNING
+            )
+
+    @admin.action(description=_("Invoice the rest of the selected orders"), permissions=["invoice"])
+    def invoice_rest(self, request: HttpRequest, queryset) -> None:
+        self._enqueue_documents(
+            request, queryset, "documents.tasks.invoice_orders", _("%(n)d orders are being invoiced."), email=False
+        )
+
+    @admin.action(description=_("Invoice the rest and e-mail the invoices"), permissions=["invoice"])
+    def invoice_and_email(self, request: HttpRequest, queryset) -> None:
+        self._enqueue_documents(
+            request,
+            queryset,
+            "documents.tasks.invoice_orders",
+            _("%(n)d orders are being invoiced and e-mailed."),
+            email=True,
+        )
+
+    @admin.action(description=_("Ship the rest of the selected orders (packing slip and e-mail)"), permissions=["ship"])
+    def ship_rest(self, request: HttpRequest, queryset) -> None:
+        self._enqueue_documents(
+            request, queryset, "documents.tasks.ship_orders", _("%(n)d orders are being shipped."), email=True
+        )
+
+    @admin.action(description=_("Cancel the selected orders"), permissions=["cancel"])
+    def cancel(self, request: HttpRequest, queryset) -> None:
+        for order in queryset:
+            try:
+                order.cancel(by=request.user)
+            except OrderRefused as exc:
+                self.message_user(request, f"{exc.message} {exc.hint}", messages.ERROR)
 
     def resend_view(self, request: HttpRequest, order_id: int):
         """Confirm (GET) and resend (POST) one order's transfer: what the red cross opens."""

@@ -83,6 +83,7 @@ class Order(models.Model):
 
     class Meta:
         ordering = ["-placed_at", "-pk"]
+        permissions = [("cancel_order", "Can cancel an order")]
         constraints = [models.UniqueConstraint(fields=["shop", "number"], name="uniq_order_number_per_shop")]
 
     def __str__(self) -> str:

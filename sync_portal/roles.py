@@ -28,6 +28,14 @@ VIEW_ALL = [
     "connectors.view_importproblem",
     "connectors.view_shopcode",
     "inventory.view_productalias",
+    "orders.view_orderstatechange",
+    "documents.view_invoice",
+    "documents.view_invoiceline",
+    "documents.view_shipment",
+    "documents.view_shipmentline",
+    "documents.view_creditnote",
+    "documents.view_creditnoteline",
+    "documents.view_numberseries",
 ]
 
 ROLES: dict[str, list[str]] = {
@@ -37,6 +45,10 @@ ROLES: dict[str, list[str]] = {
         "connectors.resend_transfer",
         "inventory.change_product",
         "orders.change_order",
+        # Invoices and ships orders, e-mails the documents (M2, M3, R3).
+        "documents.add_invoice",
+        "documents.add_shipment",
+        "orders.cancel_order",
     ],
     # Decides customer conflicts and keeps customer cards right.
     "Accountant": VIEW_ALL
@@ -44,6 +56,12 @@ ROLES: dict[str, list[str]] = {
         "customers.change_customer",
         "customers.resolve_conflict",
         "connectors.resend_transfer",
+        # Invoices, records payments, credits paid invoices, keeps the number series (M2, M4, R2).
+        "documents.add_invoice",
+        "documents.change_invoice",
+        "documents.add_creditnote",
+        "documents.change_numberseries",
+        "documents.add_numberseries",
     ],
     # Sets up connections and their rules, runs cycles; does not edit orders.
     "Integrator": VIEW_ALL

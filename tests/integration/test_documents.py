@@ -247,3 +247,62 @@ def test_an_order_without_an_email_address_is_refused_with_a_hint_and_nothing_is
         document_email(document=invoice_create(order=addressed))
     assert "Add the buyer's e-mail address" in refused.value.hint
     assert mailoutbox == []
+
+
+# --- the admin -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def accountant(client):
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user("accountant", password="x", is_staff=True)
+    user.groups.add(Group.objects.get(name="Accountant"))
+    client.force_login(user)
+    return user
+
+
+def test_r3_group_invoicing_from_the_order_list_enqueues_and_the_task_invoices_each_order(
+    client, accountant, order, django_capture_on_commit_callbacks
+):
+    from django_q.models import OrmQ
+
+    from documents.tasks import invoice_orders
+
+    other = OrderFactory(shop=order.shop)
+    OrderLineFactory(order=other)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/orders/order/", {"action": "invoice_rest", "_selected_action": [order.pk, other.pk]}
+        )
+    assert response.status_code == 302
+    assert Invoice.objects.count() == 0  # the action only enqueues
+    assert OrmQ.objects.count() == 1
+    assert invoice_orders([order.pk, other.pk, order.pk]) == {"invoiced": 2, "refused": 0}
+    assert invoice_orders([order.pk]) == {"invoiced": 0, "refused": 1}  # nothing left: refused, not a crash
+
+
+def test_m4_crediting_an_unpaid_invoice_from_the_admin_is_refused_with_the_reason(client, accountant, order):
+    invoice = invoice_create(order=order)
+    response = client.post(
+        "/admin/documents/invoice/", {"action": "credit_in_full", "_selected_action": [invoice.pk]}, follow=True
+    )
+    assert "is not paid, so it cannot be credited" in response.content.decode()
+    assert CreditNote.objects.count() == 0
+
+
+def test_the_order_page_shows_its_documents_and_the_invoice_pdf_opens(client, accountant, order):
+    invoice = invoice_create(order=order)
+    page = client.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
+    assert invoice.number in page
+    pdf = client.get(f"/admin/documents/invoice/{invoice.pk}/pdf/")
+    assert pdf["Content-Type"] == "application/pdf"
+    assert invoice.number in pdf_text(pdf.content)
+
+
+def test_an_issued_invoice_cannot_be_changed_or_deleted_in_the_admin(client, accountant, order):
+    invoice = invoice_create(order=order)
+    client.post(f"/admin/documents/invoice/{invoice.pk}/change/", {"number": "X-1", "state": "draft"})
+    client.post(f"/admin/documents/invoice/{invoice.pk}/delete/", {"post": "yes"})
+    invoice.refresh_from_db()
+    assert (invoice.number, invoice.state) == ("INV-00001", "issued")

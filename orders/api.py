@@ -7,6 +7,7 @@ from rest_framework import serializers, viewsets
 
 from connectors.models import TransferKind, TransferState
 from connectors.selectors import with_transfer
+from documents.api import OrderDocumentActions
 from sync_portal.api import ID_REGEX, MAX_ID
 
 from .models import Order
@@ -40,6 +41,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "grand_total",
             "erp_order_no",
             "erp_status",
+            "state",
             "transfer_id",
             "transfer_state",
             "error_source",
@@ -61,7 +63,7 @@ class OrderSerializer(serializers.ModelSerializer):
         OpenApiParameter("number", str, description="shop order number"),
     ]
 )
-class OrderViewSet(viewsets.ReadOnlyModelViewSet):
+class OrderViewSet(OrderDocumentActions, viewsets.ReadOnlyModelViewSet):
     """Shop orders with transfer state, ERP number, last error and hint."""
 
     lookup_value_regex = ID_REGEX

@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from connectors.api import ConnectionViewSet, ImportProblemViewSet, SyncRunViewSet, TransferViewSet
 from customers.api import ConflictViewSet
+from documents.api import CreditNoteViewSet, InvoiceViewSet, ShipmentViewSet
 from orders.api import OrderViewSet
 
 router = DefaultRouter()
@@ -16,6 +17,9 @@ router.register("runs", SyncRunViewSet, basename="run")
 router.register("connections", ConnectionViewSet, basename="connection")
 router.register("conflicts", ConflictViewSet, basename="conflict")
 router.register("import-problems", ImportProblemViewSet, basename="import-problem")
+router.register("invoices", InvoiceViewSet, basename="invoice")
+router.register("shipments", ShipmentViewSet, basename="shipment")
+router.register("credit-notes", CreditNoteViewSet, basename="credit-note")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

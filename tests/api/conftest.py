@@ -15,6 +15,9 @@ READ_ONLY = [
     "view_connection",
     "view_customerconflict",
     "view_importproblem",
+    "view_invoice",
+    "view_shipment",
+    "view_creditnote",
 ]
 
 

@@ -23,6 +23,9 @@ LISTS = [
     "/api/connections/",
     "/api/conflicts/",
     "/api/import-problems/",
+    "/api/invoices/",
+    "/api/shipments/",
+    "/api/credit-notes/",
 ]
 
 

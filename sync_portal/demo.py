@@ -21,6 +21,10 @@ def configure_demo(*, magento: Any, visma: Any = None, tryton_url: str = "") -> 
             "base_url": magento.base_url,
             "parameters": {"stock_api": "legacy", "erp_number_attribute": "erp_customer_no"},
             "sync_interval": 1,
+            # Klarna orders arrive authorised (Processing); check/money order waits for payment (Pending).
+            "authorised_payment_methods": ["klarna_kp"],
+            "document_header": "Demo Nordlys Sport AS\nStorgata 1, 0155 Oslo\nOrg.nr. 923 609 016 MVA\n"
+            "Bank 1234.56.78903",
         },
     )
     shop.credentials = {"token": magento.token}

@@ -37,6 +37,7 @@ from .records import (
     CustomerRecord,
     ErpCustomerRecord,
     ErpOrderStatusRecord,
+    ErpShipmentRecord,
     ItemRecord,
     OrderRecord,
     PriceRecord,
@@ -72,6 +73,7 @@ class Capability(enum.StrEnum):
     ONE_TIME_CUSTOMERS = "one_time_customers"  # the ERP keeps one-time customers of its own (C3)
     CREATE_ITEMS = "create_items"  # a product made in the shop is created in the ERP (S1, S4)
     UPDATE_ITEMS = "update_items"  # shop changes and renames reach the ERP item (S1, S4)
+    SHIPMENTS = "shipments"  # shipments made in the ERP come back to the portal and the shop (M3)
 
 
 class RateLimiter:
@@ -256,6 +258,10 @@ class ErpConnector(Connector):
         raise NotImplementedError
 
     def order_statuses(self, since: dt.datetime | None) -> Iterable[ErpOrderStatusRecord]:
+        raise NotImplementedError
+
+    def done_shipments(self, since: dt.datetime | None) -> Iterable[ErpShipmentRecord]:
+        """Shipments completed (sent) in the ERP since ``since``, with their order and lines (SHIPMENTS, M3)."""
         raise NotImplementedError
 
     def stock(self, warehouse: str, items: Sequence[str] = ()) -> Iterable[StockRecord]:

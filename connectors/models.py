@@ -250,6 +250,15 @@ class Integration(models.Model):
             "fields: both (the latest change wins)."
         ),
     )
+    documents_source = models.CharField(
+        max_length=8,
+        choices=[("portal", _("In the portal")), ("erp", _("In the ERP"))],
+        default="portal",
+        help_text=_(
+            "Where shipments are made. In the ERP: shipments the ERP completes come back to the portal (with "
+            "their tracking number) and are recorded in the shop."
+        ),
+    )
     update_erp_customers = models.BooleanField(
         default=True,
         help_text=_(

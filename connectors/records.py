@@ -338,3 +338,22 @@ class ShopDocumentRecord:
     online: bool = False
     shipping_amount: Decimal = Decimal("0")
     notify: bool = False
+
+
+@dataclass(frozen=True)
+class ErpShipmentRecord:
+    """A shipment the ERP made and completed for a sales order (M3, documents made in the ERP).
+
+    ``order_reference`` is the shop's order number as the ERP keeps it on the
+    sale, ``sales_order_no`` the ERP's own number; either finds the order.
+    ``lines`` are (item number, quantity).
+    """
+
+    external_id: str
+    number: str
+    order_reference: str
+    sales_order_no: str
+    lines: tuple[tuple[str, Decimal], ...]
+    tracking_number: str = ""
+    carrier: str = ""
+    updated_at: dt.datetime | None = None

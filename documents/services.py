@@ -17,7 +17,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from orders.models import Order, OrderLine, OrderRefused, OrderState
+from orders.models import Order, OrderRefused, OrderState
 
 from .models import (
     ZERO,
@@ -78,8 +78,13 @@ def shippable(order: Order) -> dict[int, Decimal]:
 # --- invoices ------------------------------------------------------------------------
 
 
-def _chosen(order: Order, left: dict[int, Decimal], quantities: Quantities | None, *, what: str) -> dict[int, Decimal]:
-    """The quantities asked for, checked against what is left (None: all that is left)."""
+def _chosen(
+    order: Order, left: dict[int, Decimal], quantities: Quantities | None, *, what: str, names: dict[int, str]
+) -> dict[int, Decimal]:
+    """The quantities asked for, checked against what is left (None: all that is left).
+
+    ``names`` names the lines (order lines, or invoice lines for a credit note) in refusals.
+    """
     if quantities is None:
         chosen = {pk: qty for pk, qty in left.items() if qty > 0}
     else:
@@ -94,10 +99,9 @@ def _chosen(order: Order, left: dict[int, Decimal], quantities: Quantities | Non
                     _("Choose lines of this order."),
                 )
             if qty < 0 or qty > left[pk]:
-                line = OrderLine.objects.get(pk=pk)
                 raise OrderRefused(
                     _("%(qty)s × '%(name)s' is more than is left to %(what)s (%(left)s).")
-                    % {"qty": qty.normalize(), "name": line.name, "what": what, "left": left[pk].normalize()},
+                    % {"qty": qty.normalize(), "name": names[pk], "what": what, "left": left[pk].normalize()},
                     _("Lower the quantity to at most what is left."),
                 )
             chosen[pk] = qty
@@ -107,6 +111,10 @@ def _chosen(order: Order, left: dict[int, Decimal], quantities: Quantities | Non
             _("Every line is already on a document of this kind."),
         )
     return chosen
+
+
+def _line_names(order: Order) -> dict[int, str]:
+    return dict(order.lines.values_list("pk", "name"))
 
 
 def _locked(order: Order) -> Order:
@@ -127,7 +135,7 @@ def invoice_create(*, order: Order, quantities: Quantities | None = None, user=N
     the rest of its net, so the invoices of an order add up to the order.
     """
     order = _locked(order)
-    chosen = _chosen(order, invoiceable(order), quantities, what=_("invoice"))
+    chosen = _chosen(order, invoiceable(order), quantities, what=_("invoice"), names=_line_names(order))
     done = invoiced_quantities(order)
     invoice = Invoice.objects.create(order=order, shop_id=order.shop_id, currency=order.currency, created_by=user)
     lines = []
@@ -209,15 +217,24 @@ def invoice_mark_paid(*, invoice: Invoice, user=None) -> Invoice:
 
 @transaction.atomic
 def shipment_create(
-    *, order: Order, quantities: Quantities | None = None, carrier: str = "", tracking_number: str = "", user=None
+    *,
+    order: Order,
+    quantities: Quantities | None = None,
+    carrier: str = "",
+    tracking_number: str = "",
+    number: str = "",
+    user=None,
 ) -> Shipment:
-    """A shipment of the chosen quantities (None: all that is left to ship), with its number (M3)."""
+    """A shipment of the chosen quantities (None: all that is left to ship), with its number (M3).
+
+    ``number``: the ERP's number of a shipment made there; otherwise the shop's series gives one.
+    """
     order = _locked(order)
-    chosen = _chosen(order, shippable(order), quantities, what=_("ship"))
+    chosen = _chosen(order, shippable(order), quantities, what=_("ship"), names=_line_names(order))
     shipment = Shipment.objects.create(
         order=order,
         shop_id=order.shop_id,
-        number=NumberSeries.take(shop_id=order.shop_id, kind=DocumentKind.SHIPMENT),
+        number=number or NumberSeries.take(shop_id=order.shop_id, kind=DocumentKind.SHIPMENT),
         carrier=carrier,
         tracking_number=tracking_number,
         created_by=user,
@@ -252,7 +269,8 @@ def credit_note_create(
         )
     done = credited_quantities(invoice)
     left = {line.pk: line.quantity - done.get(line.pk, ZERO) for line in invoice.lines.all()}
-    chosen = _chosen(invoice.order, left, quantities, what=_("credit"))
+    names = {line.pk: line.description for line in invoice.lines.all()}
+    chosen = _chosen(invoice.order, left, quantities, what=_("credit"), names=names)
     note = CreditNote.objects.create(
         invoice=invoice,
         shop_id=invoice.shop_id,

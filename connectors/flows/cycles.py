@@ -21,6 +21,7 @@ from ..services import (
 )
 from .catalogue import erp_pull_items, shop_pull_products
 from .customers import shop_pull_customers
+from .documents import erp_pull_shipments
 from .orders_in import shop_pull_codes, shop_pull_orders
 from .statuses import erp_pull_statuses
 from .stock import erp_sync_stock
@@ -59,6 +60,11 @@ def connection_cycle(*, connection: Connection) -> list[SyncRun]:
                 runs.append(erp_pull_items(connection=connection))
             if Capability.ORDER_STATUSES in capabilities:
                 runs.append(erp_pull_statuses(connection=connection))
+            if (
+                Capability.SHIPMENTS in capabilities
+                and connection.integrations_as_erp.filter(documents_source="erp").exists()
+            ):
+                runs.append(erp_pull_shipments(connection=connection))
         return runs
     finally:
         connection_cycle_release(connection_id=connection.pk)

@@ -12,19 +12,22 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
+from django.db import transaction
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
 from documents.models import CreditNote, Invoice, InvoiceState, Shipment
+from documents.services import shipment_create, shippable
 from documents.signals import document_made
 from orders.models import Order
 
 from ..base import Capability
-from ..bindings import bind, binding_of
+from ..bindings import bind, binding_of, bound
 from ..exceptions import PermanentError, RetryableError
-from ..models import AttemptOutcome, Transfer, TransferKind
-from ..records import ShopDocumentRecord
-from ..services import connector_for, shop_connector
+from ..models import AttemptOutcome, Connection, SyncRun, Transfer, TransferKind
+from ..pulls import pull_stream
+from ..records import ErpShipmentRecord, ShopDocumentRecord
+from ..services import connector_for, erp_connector, shop_connector
 from ..transfers import AttemptLog, handles, remote_create, transfer_lookup, transfer_queue, transfer_run_now
 
 logger = logging.getLogger("connectors.engine")
@@ -133,3 +136,68 @@ def document_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
         outcome = AttemptOutcome.SENT
     bind(transfer.connection, document, remote_id, None)
     return outcome, remote_id
+
+
+# --- shipments made in the ERP ---------------------------------------------------------
+
+
+def erp_pull_shipments(*, connection: Connection) -> SyncRun:
+    """Shipments the ERP completed come into the portal as the order's shipments (and so go to the shop).
+
+    Only for integrations whose documents are made in the ERP. A shipment is
+    bound to the ERP's id the moment it is made, so a re-read makes nothing twice.
+    """
+    erp = erp_connector(connection)
+
+    def store(record: ErpShipmentRecord) -> tuple[bool, bool]:
+        if bound(connection, Shipment, record.external_id)[0] is not None:
+            return False, False
+        orders = Order.objects.filter(
+            shop__integration__erp=connection, shop__integration__documents_source="erp"
+        ).select_related("shop")
+        order = (orders.filter(erp_order_no=record.sales_order_no).first() if record.sales_order_no else None) or (
+            orders.filter(number=record.order_reference).first() if record.order_reference else None
+        )
+        if order is None:
+            return False, False  # a shipment of a sale that did not come from a shop here
+        quantities = _shipped_lines(order, record)
+        if not quantities:
+            return False, False
+        with transaction.atomic():
+            shipment = shipment_create(
+                order=order,
+                quantities=quantities,
+                carrier=record.carrier,
+                tracking_number=record.tracking_number,
+                number=record.number,
+            )
+            bind(connection, shipment, record.external_id, record.updated_at)
+        return True, True
+
+    return pull_stream(
+        connection=connection,
+        stream="shipments",
+        pull=erp.done_shipments,
+        store=store,
+        stamp=lambda r: r.updated_at,
+        label=lambda r: _("ERP shipment %(number)s") % {"number": r.number},
+    )
+
+
+def _shipped_lines(order: Order, record: ErpShipmentRecord) -> dict[int, Decimal]:
+    """The ERP's (item number, quantity) as quantities of the order's lines, never more than is left.
+
+    An item the order does not carry (a packing material, say) is left out.
+    """
+    left = shippable(order)
+    chosen: dict[int, Decimal] = {}
+    for item_no, quantity in record.lines:
+        for line in order.lines.filter(pk__in=left).select_related("product"):
+            number = line.reference or (line.product.reference if line.product else "") or line.sku
+            if number != item_no or quantity <= 0:
+                continue
+            take = min(quantity, left[line.pk] - chosen.get(line.pk, Decimal(0)))
+            if take > 0:
+                chosen[line.pk] = chosen.get(line.pk, Decimal(0)) + take
+                quantity -= take
+    return chosen

@@ -295,3 +295,54 @@ def test_a_tryton_party_create_whose_answer_was_lost_makes_exactly_one_party(flo
         "party.party", "search", [("contact_mechanisms.value", "=", email)], 0, None, None
     )
     assert len(parties) == 1
+
+
+# --- shipments made in Tryton (M3) ------------------------------------------------------
+
+
+def _ship_in_tryton(flow, reference: str, tracking: str) -> int:
+    """Complete the sale's customer shipment in Tryton as a warehouse would: assign, pick, pack, done."""
+    client = flow.tryton.client
+    [sale] = client.call("sale.sale", "search_read", [("reference", "=", reference)], 0, 1, None, ["shipments"])
+    [shipment_id] = sale["shipments"]
+    client.call("stock.shipment.out", "write", [shipment_id], {"reference": tracking}, writes=True)
+    for button in ("assign_force", "pick", "pack", "do"):
+        client.call("stock.shipment.out", button, [shipment_id], writes=True)
+    return shipment_id
+
+
+def test_m3_a_shipment_done_in_tryton_with_tracking_becomes_a_magento_shipment_once(flow, magento):
+    from connectors.flows.documents import erp_pull_shipments
+    from documents.models import Shipment
+
+    flow.documents_source = "erp"
+    flow.save()
+    placed = magento.place_order(
+        items=[("LUE-01", 2), ("BOK-01", 1)], customer_id=flow.customers["registered_with_erp"]
+    )
+    shop_pull_orders(connection=flow.shop)
+    process_due()
+    tryton_id = _ship_in_tryton(flow, placed["increment_id"], "70712345678")
+    connection_cycle(connection=flow.erp)  # reads the done shipment
+    process_due()  # records it in Magento
+    erp_pull_shipments(connection=flow.erp)  # a re-read makes nothing twice
+    process_due()
+    order = Order.objects.get(number=placed["increment_id"])
+    [shipment] = Shipment.objects.filter(order=order)
+    assert shipment.tracking_number == "70712345678"
+    assert sorted((li.order_line.sku, li.quantity) for li in shipment.lines.all()) == [
+        ("BOK-01", Decimal("1.000")),
+        ("LUE-01", Decimal("2.000")),
+    ]
+    [made] = [d for d in magento.state.shipments.values() if d["order_id"] == placed["entity_id"]]
+    assert made["tracks"][0]["track_number"] == "70712345678"
+    assert {i["sku"]: i["qty"] for i in made["items"]} == {"LUE-01": 2.0, "BOK-01": 1.0}
+    assert str(tryton_id) in {ref.external_id for ref in shipment_refs(flow.erp)}
+
+
+def shipment_refs(erp):
+    from connectors.bindings import ct
+    from connectors.models import ExternalRef
+    from documents.models import Shipment
+
+    return ExternalRef.objects.filter(connection=erp, content_type=ct(Shipment))

@@ -15,6 +15,7 @@ from connectors.records import (
     CustomerRecord,
     ErpCustomerRecord,
     ErpOrderStatusRecord,
+    ErpShipmentRecord,
     ItemRecord,
     SalesOrderRecord,
     StockRecord,
@@ -70,6 +71,7 @@ class TrytonConnector(ErpConnector):
             Capability.ITEMS,
             Capability.SALES_ORDERS,
             Capability.ORDER_STATUSES,
+            Capability.SHIPMENTS,
             Capability.STOCK,
             Capability.CHANGED_ITEMS,
             Capability.UPDATE_CUSTOMERS,
@@ -440,6 +442,29 @@ class TrytonConnector(ErpConnector):
         if since is not None:
             domain.append(("write_date", ">=", since.astimezone(dt.UTC).replace(tzinfo=None)))
         return (mapping.parse_sale(row) for row in self._search_read_all("sale.sale", domain, SALE_FIELDS))
+
+    def done_shipments(self, since: dt.datetime | None) -> Iterator[ErpShipmentRecord]:
+        """Customer shipments in state ``done`` (``stock.shipment.out``), with the sale each move came from.
+
+        The base stock module has no tracking-number field (``stock_package_shipping``
+        adds package references, not installed here): the shipment's own
+        ``reference`` is read as the tracking number, a documented free text field.
+        """
+        domain: list[Any] = [("state", "=", "done")]
+        if since is not None:
+            domain.append(("write_date", ">=", since.astimezone(dt.UTC).replace(tzinfo=None)))
+        for row in self._search_read_all("stock.shipment.out", domain, ["number", "reference", "write_date", "moves"]):
+            moves = self.client.call(
+                "stock.move", "read", row["moves"], ["product.code", "quantity", "origin", "state"]
+            )
+            sale_lines = [
+                int(m["origin"].split(",")[1]) for m in moves if str(m.get("origin") or "").startswith("sale.line,")
+            ]
+            sales = {
+                line["sale."]["reference"] or "": line["sale."]["number"] or ""
+                for line in self.client.call("sale.line", "read", sale_lines, ["sale.reference", "sale.number"])
+            }
+            yield mapping.parse_shipment(row, moves, sales)
 
     def _search_read_all(
         self, model: str, domain: list[Any], fields: list[str], *, context: dict[str, Any] | None = None

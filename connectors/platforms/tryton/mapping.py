@@ -6,7 +6,14 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from connectors.records import CustomerRecord, ErpCustomerRecord, ErpOrderStatusRecord, ItemRecord, SalesOrderLineRecord
+from connectors.records import (
+    CustomerRecord,
+    ErpCustomerRecord,
+    ErpOrderStatusRecord,
+    ErpShipmentRecord,
+    ItemRecord,
+    SalesOrderLineRecord,
+)
 
 UNIT_PRICE = Decimal("0.0001")  # Tryton's default price digits
 
@@ -134,4 +141,27 @@ def parse_sale(row: dict[str, Any]) -> ErpOrderStatusRecord:
         external_order_no=row.get("reference") or "",
         status=sale_status(row),
         updated_at=_written(row),
+    )
+
+
+def parse_shipment(row: dict[str, Any], moves: list[dict[str, Any]], sales: dict[str, str]) -> ErpShipmentRecord:
+    """A done ``stock.shipment.out`` with its moves and the sale(s) they came from (reference -> number)."""
+    lines: dict[str, Decimal] = {}
+    for move in moves:
+        if move.get("state") == "cancelled":
+            continue
+        code = (move.get("product.") or {}).get("code") or ""
+        lines[code] = lines.get(code, Decimal(0)) + Decimal(str(move.get("quantity") or 0))
+    reference, number = next(iter(sales.items()), ("", ""))
+    written = row.get("write_date")
+    return ErpShipmentRecord(
+        external_id=str(row["id"]),
+        number=str(row.get("number") or f"#{row['id']}"),
+        order_reference=reference,
+        sales_order_no=number,
+        lines=tuple(sorted(lines.items())),
+        tracking_number=str(row.get("reference") or ""),
+        updated_at=written.replace(tzinfo=dt.UTC)
+        if isinstance(written, dt.datetime) and written.tzinfo is None
+        else written,
     )

@@ -42,6 +42,7 @@ from .records import (
     OrderRecord,
     PriceRecord,
     ProductRecord,
+    RefundRecord,
     SalesOrderRecord,
     ShopDocumentRecord,
     StockRecord,
@@ -74,6 +75,8 @@ class Capability(enum.StrEnum):
     CREATE_ITEMS = "create_items"  # a product made in the shop is created in the ERP (S1, S4)
     UPDATE_ITEMS = "update_items"  # shop changes and renames reach the ERP item (S1, S4)
     SHIPMENTS = "shipments"  # shipments made in the ERP come back to the portal and the shop (M3)
+    # Payment providers
+    REFUNDS = "refunds"  # credit notes refunded online (M4)
 
 
 class RateLimiter:
@@ -270,4 +273,19 @@ class ErpConnector(Connector):
 
     def changed_items(self, since: dt.datetime | None) -> Iterable[ItemRecord | BadRecord]:
         """Every item created, changed, renamed or deactivated at or after ``since`` (S2, S5, R7)."""
+        raise NotImplementedError
+
+
+class PaymentConnector(Connector):
+    """A payment provider: a credit note's money goes back to the buyer through it (REFUNDS, M4)."""
+
+    role = "payment"
+
+    def refund(self, refund: RefundRecord) -> str:
+        """Refund online; return the provider's refund id. A lost answer raises AmbiguousError."""
+        raise NotImplementedError
+
+    def find_refund(self, refund: RefundRecord, *, taken: set[str]) -> str | None:
+        """The provider's id of this refund if an earlier attempt made it; ``taken`` are refund ids
+        already bound to other credit notes."""
         raise NotImplementedError

@@ -21,6 +21,8 @@ from sync_portal.fields import EncryptedJSONField
 class Role(models.TextChoices):
     SHOP = "shop", _("Web shop")
     ERP = "erp", _("ERP")
+    PAYMENT = "payment", _("Payment provider")
+    CARRIER = "carrier", _("Carrier")
 
 
 class AuthState(models.TextChoices):
@@ -340,6 +342,8 @@ class TransferKind(models.TextChoices):
     INVOICE = "invoice", _("Invoice")
     SHIPMENT = "shipment", _("Shipment")
     CREDIT_NOTE = "credit_note", _("Credit note")
+    REFUND = "refund", _("Online refund")
+    CARRIER_BOOKING = "carrier_booking", _("Carrier booking")
 
 
 class TransferState(models.TextChoices):

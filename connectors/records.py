@@ -357,3 +357,30 @@ class ErpShipmentRecord:
     tracking_number: str = ""
     carrier: str = ""
     updated_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class RefundLineRecord:
+    """One credited line: the shop's item reference, name, quantity and amounts."""
+
+    reference: str
+    name: str
+    quantity: Decimal
+    net_amount: Decimal
+    vat_amount: Decimal
+    vat_rate: Decimal
+
+
+@dataclass(frozen=True)
+class RefundRecord:
+    """An online refund of a credit note through the payment provider that took the payment (M4).
+
+    ``payment_id`` is the provider's id of the payment (the order's payment
+    reference); ``amount`` is the credit note's total incl. VAT.
+    """
+
+    payment_id: str
+    currency: str
+    amount: Decimal
+    reference: str
+    lines: tuple[RefundLineRecord, ...]

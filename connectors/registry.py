@@ -16,6 +16,7 @@ PLATFORM_CLASSES: list[str] = [
     "connectors.platforms.visma_net.connector.VismaNetConnector",
     "connectors.platforms.magento.connector.MagentoConnector",
     "connectors.platforms.tryton.connector.TrytonConnector",
+    "connectors.platforms.nets_easy.connector.NetsEasyConnector",
 ]
 
 _registry: dict[str, type[Connector]] = {}

@@ -16,7 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from . import registry
-from .base import ConnectionSettings, Connector, ErpConnector, RateLimiter, ShopConnector
+from .base import ConnectionSettings, Connector, ErpConnector, PaymentConnector, RateLimiter, ShopConnector
 from .exceptions import AuthError
 from .models import AuthState, Connection, ErrorSource, RateWindow, Transfer
 from .selectors import CLAIMABLE
@@ -111,6 +111,14 @@ def erp_connector(connection: Connection) -> ErpConnector:
     connector = connector_for(connection)
     if not isinstance(connector, ErpConnector):
         raise TypeError(f"{connection} is not an ERP connection")
+    return connector
+
+
+def payment_connector(connection: Connection) -> PaymentConnector:
+    """The connector of a payment provider connection."""
+    connector = connector_for(connection)
+    if not isinstance(connector, PaymentConnector):
+        raise TypeError(f"{connection} is not a payment provider connection")
     return connector
 
 

@@ -8,6 +8,7 @@
     prices       ERP sale prices to the shop
     statuses     ERP statuses and the ERP number back to the shop
     documents    invoices, shipments and credit notes made in the portal recorded in the shop
+    refunds      credit notes refunded online through the payment provider
     cycles       which of these a connection's cycle runs
 
 They share one pull machinery (``connectors.pulls``) and one transfer
@@ -15,4 +16,15 @@ machinery (``connectors.transfers``); the mirror writes are ``flows.mirror``.
 Importing this package registers every transfer handler.
 """
 
-from . import catalogue, customers, cycles, documents, orders_in, orders_out, prices, statuses, stock  # noqa: F401
+from . import (  # noqa: F401
+    catalogue,
+    customers,
+    cycles,
+    documents,
+    orders_in,
+    orders_out,
+    prices,
+    refunds,
+    statuses,
+    stock,
+)

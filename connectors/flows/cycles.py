@@ -53,7 +53,7 @@ def connection_cycle(*, connection: Connection) -> list[SyncRun]:
                 runs.append(shop_pull_customers(connection=connection))
             if Capability.PULL_ORDERS in capabilities:
                 runs.append(shop_pull_orders(connection=connection))
-        else:
+        elif connection.role == Role.ERP:
             if Capability.STOCK in capabilities:
                 runs.append(erp_sync_stock(connection=connection))
             if Capability.CHANGED_ITEMS in capabilities:

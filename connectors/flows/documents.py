@@ -104,7 +104,9 @@ def document_record(document: Invoice | Shipment | CreditNote) -> ShopDocumentRe
         number,
         lines,
         invoice_id=invoice_ref.external_id,
-        online=document.refund_mode == "online",
+        # Always offline in the shop: the portal refunds through its own provider connection,
+        # so the shop must not refund the payment a second time.
+        online=False,
         shipping_amount=freight,
     )
 

@@ -37,7 +37,14 @@ logger = logging.getLogger("connectors.engine")
 # Documents created once in the remote system: never sent again once sent. (A customer
 # or product transfer is sent again when its card changes: an update, its create long done.)
 ONE_SHOT_KINDS = frozenset(
-    {TransferKind.SALES_ORDER, TransferKind.INVOICE, TransferKind.SHIPMENT, TransferKind.CREDIT_NOTE}
+    {
+        TransferKind.SALES_ORDER,
+        TransferKind.INVOICE,
+        TransferKind.SHIPMENT,
+        TransferKind.CREDIT_NOTE,
+        TransferKind.REFUND,
+        TransferKind.CARRIER_BOOKING,
+    }
 )
 
 

@@ -34,6 +34,8 @@ from typing import Any, ClassVar
 
 from .records import (
     BadRecord,
+    CarrierBookingRecord,
+    CarrierBookingResult,
     CustomerRecord,
     ErpCustomerRecord,
     ErpOrderStatusRecord,
@@ -77,6 +79,8 @@ class Capability(enum.StrEnum):
     SHIPMENTS = "shipments"  # shipments made in the ERP come back to the portal and the shop (M3)
     # Payment providers
     REFUNDS = "refunds"  # credit notes refunded online (M4)
+    # Carriers
+    BOOKINGS = "bookings"  # shipments booked with a consignment number and a label (M3)
 
 
 class RateLimiter:
@@ -288,4 +292,23 @@ class PaymentConnector(Connector):
     def find_refund(self, refund: RefundRecord, *, taken: set[str]) -> str | None:
         """The provider's id of this refund if an earlier attempt made it; ``taken`` are refund ids
         already bound to other credit notes."""
+        raise NotImplementedError
+
+
+class CarrierConnector(Connector):
+    """A carrier: a shipment is booked, gets a consignment number and a label (BOOKINGS, M3)."""
+
+    role = "carrier"
+
+    def book(self, booking: CarrierBookingRecord) -> CarrierBookingResult:
+        """Book the parcel(s). A lost answer raises AmbiguousError."""
+        raise NotImplementedError
+
+    def find_booking(self, booking: CarrierBookingRecord) -> CarrierBookingResult | None:
+        """The booking an earlier attempt made, if any. A carrier that cannot look bookings up raises
+        PermanentError with what a person should check."""
+        raise NotImplementedError
+
+    def fetch_label(self, result: CarrierBookingResult) -> bytes:
+        """The label PDF of a booking (empty when the carrier gives none)."""
         raise NotImplementedError

@@ -447,6 +447,7 @@ class AttemptOutcome(models.TextChoices):
     FAILED = "failed", _("Refused by the remote system")
     INVALID = "invalid", _("Not sent: data or mapping missing")
     CONFLICT = "conflict", _("Not sent: customer conflict")
+    CONFIRMED_NOT_MADE = "confirmed", _("A person confirmed it was not made")
 
 
 class TransferAttempt(models.Model):

@@ -384,3 +384,37 @@ class RefundRecord:
     amount: Decimal
     reference: str
     lines: tuple[RefundLineRecord, ...]
+
+
+@dataclass(frozen=True)
+class PartyRecord:
+    """A sender or recipient of a parcel."""
+
+    name: str
+    street: str
+    postcode: str
+    city: str
+    country: str
+    contact: str = ""
+    email: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class CarrierBookingRecord:
+    """A shipment to book with a carrier (M3). ``reference`` is the portal's shipment number."""
+
+    reference: str
+    sender: PartyRecord
+    recipient: PartyRecord
+    package_weights: tuple[Decimal, ...] = ()
+    shipping_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class CarrierBookingResult:
+    """What a booking gives back: the consignment (tracking) number and where the label is."""
+
+    consignment_number: str
+    label_url: str = ""
+    tracking_url: str = ""

@@ -17,6 +17,7 @@ PLATFORM_CLASSES: list[str] = [
     "connectors.platforms.magento.connector.MagentoConnector",
     "connectors.platforms.tryton.connector.TrytonConnector",
     "connectors.platforms.nets_easy.connector.NetsEasyConnector",
+    "connectors.platforms.bring.connector.BringConnector",
 ]
 
 _registry: dict[str, type[Connector]] = {}

@@ -16,7 +16,15 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from . import registry
-from .base import ConnectionSettings, Connector, ErpConnector, PaymentConnector, RateLimiter, ShopConnector
+from .base import (
+    CarrierConnector,
+    ConnectionSettings,
+    Connector,
+    ErpConnector,
+    PaymentConnector,
+    RateLimiter,
+    ShopConnector,
+)
 from .exceptions import AuthError
 from .models import AuthState, Connection, ErrorSource, RateWindow, Transfer
 from .selectors import CLAIMABLE
@@ -119,6 +127,14 @@ def payment_connector(connection: Connection) -> PaymentConnector:
     connector = connector_for(connection)
     if not isinstance(connector, PaymentConnector):
         raise TypeError(f"{connection} is not a payment provider connection")
+    return connector
+
+
+def carrier_connector(connection: Connection) -> CarrierConnector:
+    """The connector of a carrier connection."""
+    connector = connector_for(connection)
+    if not isinstance(connector, CarrierConnector):
+        raise TypeError(f"{connection} is not a carrier connection")
     return connector
 
 

@@ -15,10 +15,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from connectors.admin_display import error_cell, report_resend, state_icon
-from connectors.models import ErrorSource, TransferKind
+from connectors.bindings import ct
+from connectors.models import ErrorSource, Transfer, TransferKind, TransferState
 from connectors.selectors import with_transfer
 from connectors.services import enqueue
-from connectors.transfers import transfer_resend
+from connectors.transfers import transfer_confirm_not_made, transfer_resend
 from orders.models import OrderRefused
 
 from .models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, InvoiceState, NumberSeries, Shipment, ShipmentLine
@@ -177,21 +178,96 @@ class InvoiceAdmin(DocumentAdmin):
 
 @admin.register(Shipment)
 class ShipmentAdmin(DocumentAdmin):
+    """Shipments; while a carrier booking's outcome is unsettled, a person may enter the consignment
+    number they found in the carrier's portal (then resend), or confirm that nothing was booked."""
+
     kind, transfer_kind = "shipment", TransferKind.SHIPMENT
-    list_display = ["number", "order", "carrier", "tracking_number", "shipped_at", "emailed_at", "shop_transfer", "pdf"]
+    list_display = [
+        "number",
+        "order",
+        "carrier",
+        "tracking_number",
+        "booking",
+        "shipped_at",
+        "emailed_at",
+        "shop_transfer",
+        "pdf",
+        "label",
+    ]
     list_filter = [("shop", admin.RelatedOnlyFieldListFilter), "carrier", "shipped_at"]
     search_fields = ["number", "order__number", "tracking_number"]
     inlines = [ShipmentLineInline]
-    readonly_fields = [
-        "order",
-        "shop",
-        "number",
-        "carrier",
-        "tracking_number",
-        "shipped_at",
-        "emailed_at",
-        "created_by",
-    ]
+    fields = ["order", "shop", "number", "carrier", "tracking_number", "tracking_url", "shipped_at", "emailed_at"]
+    actions = ["email", "resend", "not_booked"]
+
+    def _booking(self, obj) -> Transfer | None:
+        return Transfer.objects.filter(
+            kind=TransferKind.CARRIER_BOOKING, content_type=ct(Shipment), object_id=obj.pk
+        ).first()
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        if not request.user.has_perm("documents.add_shipment"):
+            return False
+        booking = self._booking(obj) if obj is not None else None
+        return obj is None or (booking is not None and booking.needs_lookup)
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        return [f for f in self.fields if f != "tracking_number"]
+
+    def has_not_booked_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("documents.add_shipment") and request.user.has_perm("connectors.resend_transfer")
+
+    @admin.display(description=_("Booking"))
+    def booking(self, obj) -> str:
+        transfer = self._booking(obj)
+        return state_icon(_Row(transfer), resend_url=None) if transfer else "–"
+
+    @admin.display(description=_("Label"))
+    def label(self, obj) -> str:
+        if not obj.label_pdf:
+            return ""
+        url = reverse("admin:documents_shipment_label", args=[obj.pk])
+        return format_html('<a href="{}" target="_blank">{}</a>', url, _("Label"))
+
+    def get_urls(self):
+        label = path("<int:pk>/label/", self.admin_site.admin_view(self.label_view), name="documents_shipment_label")
+        return [label, *super().get_urls()]
+
+    def label_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        shipment = get_object_or_404(self.get_queryset(request), pk=pk)
+        response = HttpResponse(bytes(shipment.label_pdf), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="label-{shipment.tracking_number}.pdf"'
+        return response
+
+    @admin.action(description=_("Resend the selected shipments (their booking first)"), permissions=["resend"])
+    def resend(self, request: HttpRequest, queryset) -> None:
+        bookings = Transfer.objects.filter(
+            kind=TransferKind.CARRIER_BOOKING,
+            content_type=ct(Shipment),
+            object_id__in=queryset.values_list("pk", flat=True),
+        ).exclude(state=TransferState.SENT)
+        ids = [*bookings.values_list("pk", flat=True), *(d.transfer_id for d in queryset if d.transfer_id)]
+        report_resend(self, request, transfer_resend(transfer_ids=ids))
+
+    @admin.action(
+        description=_("Not booked at the carrier: book the selected shipments again"), permissions=["not_booked"]
+    )
+    def not_booked(self, request: HttpRequest, queryset) -> None:
+        ids = list(
+            Transfer.objects.filter(
+                kind=TransferKind.CARRIER_BOOKING,
+                content_type=ct(Shipment),
+                object_id__in=queryset.values_list("pk", flat=True),
+            ).values_list("pk", flat=True)
+        )
+        report_resend(self, request, transfer_confirm_not_made(transfer_ids=ids, user=request.user))
+
+
+class _Row:
+    """A transfer as the state icon helper reads it (``transfer_state``)."""
+
+    def __init__(self, transfer: Transfer) -> None:
+        self.transfer_state = transfer.state
 
 
 @admin.register(CreditNote)

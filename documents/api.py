@@ -247,11 +247,10 @@ class OrderDocumentActions:
                 quantities=data.get("lines"),
                 carrier=data["carrier"],
                 tracking_number=data["tracking_number"],
+                notify_buyer=data["email"],
                 user=request.user,
             )
         except OrderRefused as exc:
             return refused(exc)
-        if data["email"]:
-            _email_later("shipment", shipment.pk)
         shipment = with_transfer(Shipment.objects.filter(pk=shipment.pk), kind=TransferKind.SHIPMENT).get()
         return Response(ShipmentSerializer(shipment).data, status=status.HTTP_201_CREATED)

@@ -183,7 +183,17 @@ class Shipment(models.Model):
     shop = models.ForeignKey("connectors.Connection", on_delete=models.PROTECT, related_name="+")
     number = models.CharField(max_length=40, db_index=True)
     carrier = models.CharField(max_length=60, blank=True)
-    tracking_number = models.CharField(max_length=120, blank=True)
+    tracking_number = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text=_("The carrier's consignment number; filled in by the booking when a carrier books the shipment."),
+    )
+    tracking_url = models.URLField(max_length=500, blank=True)
+    label_url = models.URLField(max_length=500, blank=True, editable=False)
+    label_pdf = models.BinaryField(blank=True, editable=False)
+    notify_buyer = models.BooleanField(
+        default=False, help_text=_("E-mail the buyer when the shipment is on its way (after its booking, if any).")
+    )
     shipped_at = models.DateTimeField(default=timezone.now)
     emailed_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(

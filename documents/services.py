@@ -223,11 +223,14 @@ def shipment_create(
     carrier: str = "",
     tracking_number: str = "",
     number: str = "",
+    notify_buyer: bool = False,
     user=None,
 ) -> Shipment:
     """A shipment of the chosen quantities (None: all that is left to ship), with its number (M3).
 
     ``number``: the ERP's number of a shipment made there; otherwise the shop's series gives one.
+    ``notify_buyer``: the buyer gets the "on its way" mail once the shipment is booked (if a carrier
+    books it) or at once.
     """
     order = _locked(order)
     chosen = _chosen(order, shippable(order), quantities, what=_("ship"), names=_line_names(order))
@@ -237,6 +240,7 @@ def shipment_create(
         number=number or NumberSeries.take(shop_id=order.shop_id, kind=DocumentKind.SHIPMENT),
         carrier=carrier,
         tracking_number=tracking_number,
+        notify_buyer=notify_buyer,
         created_by=user,
     )
     ShipmentLine.objects.bulk_create(

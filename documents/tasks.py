@@ -40,9 +40,8 @@ def ship_orders(order_ids: list[int], user_id: int | None = None, email: bool = 
     done = refused = 0
     for order in Order.objects.filter(pk__in=order_ids).order_by("pk"):
         try:
-            shipment = shipment_create(order=order, user=_user(user_id))
-            if email:
-                document_email(document=shipment)
+            # The "on its way" mail follows the carrier's booking when there is one (engine).
+            shipment_create(order=order, user=_user(user_id), notify_buyer=email)
             done += 1
         except OrderRefused as exc:
             refused += 1

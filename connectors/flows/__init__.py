@@ -9,6 +9,7 @@
     statuses     ERP statuses and the ERP number back to the shop
     documents    invoices, shipments and credit notes made in the portal recorded in the shop
     refunds      credit notes refunded online through the payment provider
+    carriers     shipments booked with a carrier (consignment number, label)
     cycles       which of these a connection's cycle runs
 
 They share one pull machinery (``connectors.pulls``) and one transfer
@@ -17,6 +18,7 @@ Importing this package registers every transfer handler.
 """
 
 from . import (  # noqa: F401
+    carriers,
     catalogue,
     customers,
     cycles,

@@ -22,9 +22,9 @@ from documents.signals import document_made
 from orders.models import Order
 
 from ..base import Capability
-from ..bindings import bind, binding_of, bound
+from ..bindings import bind, binding_of, bound, ct
 from ..exceptions import PermanentError, RetryableError
-from ..models import AttemptOutcome, Connection, SyncRun, Transfer, TransferKind
+from ..models import AttemptOutcome, Connection, SyncRun, Transfer, TransferKind, TransferState
 from ..pulls import pull_stream
 from ..records import ErpShipmentRecord, ShopDocumentRecord
 from ..services import connector_for, erp_connector, shop_connector
@@ -111,6 +111,29 @@ def document_record(document: Invoice | Shipment | CreditNote) -> ShopDocumentRe
     )
 
 
+def _booked_first(shipment: Shipment) -> None:
+    """A shipment a carrier books goes to the shop with its consignment number: the booking first."""
+    booking = Transfer.objects.filter(
+        kind=TransferKind.CARRIER_BOOKING, content_type=ct(Shipment), object_id=shipment.pk
+    ).first()
+    if booking is None or booking.state == TransferState.SENT:
+        return
+    if booking.state in (TransferState.NEEDS_ATTENTION, TransferState.CONFLICT):
+        raise RetryableError(
+            _("The carrier booking of shipment %(number)s needs attention: %(error)s")
+            % {"number": shipment.number, "error": booking.last_error},
+            hint=_("The shipment is recorded in the shop once it is booked."),
+        )
+    if booking.state != TransferState.SENT:
+        transfer_run_now(
+            connection=booking.connection,
+            obj=shipment,
+            kind=TransferKind.CARRIER_BOOKING,
+            what=_("The carrier booking of shipment %(number)s") % {"number": shipment.number},
+            then=_("The shipment is recorded in the shop once it is booked."),
+        )
+
+
 @handles(TransferKind.INVOICE)
 @handles(TransferKind.SHIPMENT)
 @handles(TransferKind.CREDIT_NOTE)
@@ -119,6 +142,9 @@ def document_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
     document = MODELS[transfer.kind]._default_manager.get(pk=transfer.object_id)
     if isinstance(document, Invoice) and document.state == InvoiceState.DRAFT:
         raise RetryableError(_("The invoice is still a draft."), hint=_("It is sent once issued."))
+    if isinstance(document, Shipment):
+        _booked_first(document)
+        document.refresh_from_db()
     if isinstance(document, CreditNote) and binding_of(transfer.connection, document.invoice) is None:
         transfer_run_now(
             connection=transfer.connection,

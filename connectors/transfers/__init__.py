@@ -34,7 +34,7 @@ from .lifecycle import (
     transfer_run_now,
 )
 from .outcomes import AttemptLog, backoff_seconds, transfer_fail, transfer_finish
-from .repair import ResendResult, transfer_resend, transfers_watchdog
+from .repair import ResendResult, transfer_confirm_not_made, transfer_resend, transfers_watchdog
 
 __all__ = [
     "HANDLERS",
@@ -48,6 +48,7 @@ __all__ = [
     "handles",
     "remote_create",
     "transfer_claim",
+    "transfer_confirm_not_made",
     "transfer_ensure",
     "transfer_fail",
     "transfer_finish",

@@ -130,8 +130,10 @@ def remote_create(transfer: Transfer) -> Iterator[None]:
 
     Before the call: persist that the document may exist (and renew the lease,
     so the watchdog's timeout counts from here). After a retryable error that
-    surely never reached the remote side, the flag is cleared again; after
-    anything else it stays, and the next attempt looks the document up.
+    surely never reached the remote side, or a definite refusal (HTTP 400 or
+    422: the remote side read the request and created nothing), the flag is
+    cleared again; after anything else it stays, and the next attempt looks
+    the document up.
     """
     if transfer.needs_lookup:
         raise LookupRequired(f"Transfer {transfer.pk}: create attempted before its lookup finished")
@@ -145,6 +147,15 @@ def remote_create(transfer: Transfer) -> Iterator[None]:
         if not exc.reached_remote and _lease(transfer).update(needs_lookup=False):
             transfer.needs_lookup = False
         raise
+    except PermanentError as exc:
+        refused = exc.http_status in DEFINITE_REFUSALS and not isinstance(exc, AuthError)
+        if refused and _lease(transfer).update(needs_lookup=False):
+            transfer.needs_lookup = False
+        raise
+
+
+# A create answered with these statuses was read and refused: nothing was made.
+DEFINITE_REFUSALS = frozenset({400, 422})
 
 
 Handler = Callable[[Transfer, AttemptLog], tuple[str, str]]

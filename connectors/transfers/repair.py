@@ -71,6 +71,33 @@ def transfer_resend(*, transfer_ids: Iterable[int]) -> ResendResult:
     return ResendResult(queued=queued, refused=refused)
 
 
+def transfer_confirm_not_made(*, transfer_ids: Iterable[int], user) -> ResendResult:
+    """A person looked in the remote system and found the document was not made: the lookup is
+    finished (by them), so the transfer may create it. Recorded as an attempt with their name.
+
+    For remote systems that offer no lookup (a carrier without a booking search); only transfers
+    that wait for attention with an unsettled outcome qualify.
+    """
+    eligible = list(
+        Transfer.objects.filter(
+            pk__in=list(transfer_ids),
+            needs_lookup=True,
+            state__in=(TransferState.NEEDS_ATTENTION, TransferState.UNKNOWN),
+        ).values_list("pk", flat=True)
+    )
+    with transaction.atomic():
+        for transfer in Transfer.objects.select_for_update().filter(pk__in=eligible).order_by("pk"):
+            Transfer.objects.filter(pk=transfer.pk).update(needs_lookup=False)
+            transfer.attempts.create(
+                number=transfer.attempts.count() + 1,
+                outcome=AttemptOutcome.CONFIRMED_NOT_MADE,
+                error=_("%(user)s confirmed it was not made in the remote system.") % {"user": user},
+            )
+    result = transfer_resend(transfer_ids=eligible)
+    skipped = [(pk, _("has nothing to settle")) for pk in transfer_ids if pk not in eligible]
+    return ResendResult(queued=result.queued, refused=[*result.refused, *skipped])
+
+
 def transfers_watchdog(*, now: dt.datetime | None = None) -> int:
     """Move transfers stuck in 'sending' to 'unknown' (to be looked up); return how many."""
     moved = 0

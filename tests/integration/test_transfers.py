@@ -265,3 +265,20 @@ def test_happy_path_makes_at_most_1_1_erp_calls_per_order(world):
     assert calls["find_item"] == 1  # the item's existence is checked once, then remembered
     assert sum(calls.values()) <= 22
     assert Transfer.objects.filter(kind=TransferKind.SALES_ORDER, state=TransferState.SENT).count() == 20
+
+
+@pytest.mark.parametrize("status,cleared", [(400, True), (422, True), (409, False), (None, False)])
+def test_only_a_definite_refusal_of_the_create_itself_clears_the_need_to_look_up(world, status, cleared):
+    """A 400/422 answer to the create means it was read and refused: nothing exists to look up.
+    A 409 may mean it exists; an error with no status (a body that says 'error') proves nothing."""
+    from connectors.exceptions import PermanentError
+    from connectors.transfers import remote_create
+
+    placed = world.place()
+    shop_pull_orders(connection=world.shop)
+    transfer = transfer_claim(transfer_id=order_transfer(placed.number).pk)
+    with pytest.raises(PermanentError):
+        with remote_create(transfer):
+            raise PermanentError("refused", http_status=status)
+    transfer.refresh_from_db()
+    assert transfer.needs_lookup is not cleared

@@ -81,3 +81,36 @@ def configure_demo(*, magento: Any, visma: Any = None, tryton_url: str = "") -> 
         },
     )
     return integration
+
+
+def configure_demo_services(*, bring_url: str, nets_url: str) -> None:
+    """The demo carrier (Bring emulator, for the shop's flat rate) and payment provider (Nexi
+    Checkout emulator, refunding Klarna-paid orders online). Idempotent."""
+    bring, _ = Connection.objects.update_or_create(
+        name="Demo Bring",
+        defaults={
+            "role": Role.CARRIER,
+            "platform": "bring",
+            "base_url": bring_url,
+            "parameters": {
+                "shipping_methods": ["flatrate_flatrate"],
+                "product_id": "5800",
+                "customer_number": "PARCELS_NORWAY-00012341234",
+                "test": True,
+                "sender": {"name": "Demo Nordlys Sport AS", "street": "Storgata 1", "postcode": "0155", "city": "Oslo"},
+            },
+        },
+    )
+    bring.credentials = {"uid": "shop@example.no", "api_key": "bring-demo-key"}
+    bring.save()
+    nets, _ = Connection.objects.update_or_create(
+        name="Demo Nexi Checkout",
+        defaults={
+            "role": Role.PAYMENT,
+            "platform": "nets_easy",
+            "base_url": nets_url,
+            "parameters": {"payment_methods": ["klarna_kp"]},
+        },
+    )
+    nets.credentials = {"secret_key": "live-secret-key-demo"}
+    nets.save()

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 from django.core.management.base import BaseCommand
 
-from sync_portal.demo import configure_demo
+from sync_portal.demo import configure_demo, configure_demo_services
 
 
 class Command(BaseCommand):
@@ -15,8 +15,20 @@ class Command(BaseCommand):
         parser.add_argument("--visma-port", type=int, default=8101)
         parser.add_argument("--erp", choices=["visma", "tryton"], default="visma")
         parser.add_argument("--tryton-port", type=int, default=8103)
+        parser.add_argument("--bring-port", type=int, default=8104)
+        parser.add_argument("--nets-port", type=int, default=8105)
 
-    def handle(self, *args, magento_port: int, visma_port: int, erp: str, tryton_port: int, **options):
+    def handle(
+        self,
+        *args,
+        magento_port: int,
+        visma_port: int,
+        erp: str,
+        tryton_port: int,
+        bring_port: int,
+        nets_port: int,
+        **options,
+    ):
         visma_root = f"http://127.0.0.1:{visma_port}"
         magento = SimpleNamespace(
             base_url=f"http://127.0.0.1:{magento_port}/rest/default/V1/", token="demo-integration-token"
@@ -28,4 +40,7 @@ class Command(BaseCommand):
         )
         tryton_url = f"http://127.0.0.1:{tryton_port}/shop/" if erp == "tryton" else ""
         integration = configure_demo(magento=magento, visma=visma, tryton_url=tryton_url)
+        configure_demo_services(
+            bring_url=f"http://127.0.0.1:{bring_port}/booking/", nets_url=f"http://127.0.0.1:{nets_port}/"
+        )
         self.stdout.write(f"Demo: {integration} (shop {magento.base_url}, ERP {integration.erp.base_url})")

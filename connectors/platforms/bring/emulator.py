@@ -117,3 +117,18 @@ class BringEmulator(Emulator):
         if pdf is None:
             raise HttpError(404, {"message": "No such label"})
         return Reply(200, pdf, {"Content-Type": "application/pdf"})
+
+
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8104)
+    args = parser.parse_args()
+    emulator = BringEmulator(port=args.port)
+    print(f"Bring Booking API emulator on {emulator.base_url}", flush=True)
+    emulator.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -20,6 +20,7 @@ import datetime as dt
 import random
 import re
 import threading
+import uuid
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -311,7 +312,12 @@ class MagentoEmulator(Emulator):
                 "shipping_description": "Flat Rate - Fixed",
                 "items": order_items,
                 "billing_address": full_address,
-                "payment": {"method": payment, "additional_information": [f"{payment}-ref-{entity_id}"]},
+                # An online method keeps the provider's payment id as the last transaction id.
+                "payment": {
+                    "method": payment,
+                    "additional_information": [f"{payment}-ref-{entity_id}"],
+                    **({"last_trans_id": uuid.uuid4().hex} if payment != "checkmo" else {}),
+                },
                 "status_histories": [],
                 "extension_attributes": {
                     "shipping_assignments": [

@@ -25,9 +25,12 @@ class NetsState:
 
 
 class NetsEasyEmulator(Emulator):
-    def __init__(self, *, secret_key: str = "live-secret-key-demo", **kwargs: Any) -> None:
+    def __init__(self, *, secret_key: str = "live-secret-key-demo", demo: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.secret_key = secret_key
+        # Demo only: a payment id never seen is taken as a charged payment (the demo shop's
+        # checkout does not talk to this emulator). Tests register payments explicitly.
+        self.demo = demo
         self.state = NetsState()
         self.lock = threading.RLock()
 
@@ -59,6 +62,8 @@ class NetsEasyEmulator(Emulator):
         return None
 
     def _payment(self, pid: str) -> dict[str, Any]:
+        if self.demo and pid not in self.state.payments:
+            self.add_payment(pid, amount=10**9)
         payment = self.state.payments.get(pid)
         if payment is None:
             raise HttpError(404, {"message": f"Payment {pid} not found", "code": "1001", "source": "payment"})
@@ -94,3 +99,19 @@ class NetsEasyEmulator(Emulator):
     def get_payment(self, request: Request, pid: str) -> Reply:
         with self.lock:
             return Reply(200, {"payment": self._payment(pid)})
+
+
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8105)
+    parser.add_argument("--demo", action="store_true", help="take unknown payment ids as charged payments")
+    args = parser.parse_args()
+    emulator = NetsEasyEmulator(port=args.port, demo=args.demo)
+    print(f"Nexi Checkout emulator on {emulator.base_url}", flush=True)
+    emulator.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -59,3 +59,33 @@ def with_transfer(queryset: QuerySet, *, kind: str) -> QuerySet:
         transfer_hint=field("last_hint"),
         transfer_source=field("error_source"),
     )
+
+
+def with_document_states(queryset: QuerySet) -> QuerySet:
+    """Add to each order: how many invoices and shipments it has, and whether any document's
+    transfer to the shop (or a shipment's booking) needs attention, is unknown or still waits
+    (M2-M4). A fixed number of subqueries: the list costs the same SQL however long it is."""
+    from django.db.models import Count, Exists, IntegerField, Q
+
+    from documents.models import CreditNote, Invoice, Shipment
+
+    def count(model, field: str = "order") -> Subquery:
+        rows = model.objects.filter(**{field: OuterRef("pk")}).order_by().values(field)
+        return Subquery(rows.annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField())
+
+    def documents_in(states: tuple[str, ...]) -> Exists:
+        pending = Q()
+        for model, field in ((Invoice, "order"), (Shipment, "order"), (CreditNote, "invoice__order")):
+            ids = model.objects.filter(**{field: OuterRef(OuterRef("pk"))}).values("pk")
+            # By label, joined in SQL: no content-type lookup query, however cold the cache.
+            meta = model._meta
+            pending |= Q(content_type__app_label=meta.app_label, content_type__model=meta.model_name, object_id__in=ids)
+        return Exists(Transfer.objects.filter(pending, state__in=states))
+
+    return queryset.annotate(
+        n_invoices=count(Invoice),
+        n_shipments=count(Shipment),
+        documents_failing=documents_in((TransferState.NEEDS_ATTENTION,)),
+        documents_unknown=documents_in((TransferState.UNKNOWN,)),
+        documents_waiting=documents_in((TransferState.PENDING, TransferState.RETRY_WAIT, TransferState.SENDING)),
+    )

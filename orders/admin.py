@@ -6,13 +6,14 @@ from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.templatetags.static import static
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from connectors.admin_display import TransferStateFilter, error_cell, report_resend, state_icon
 from connectors.models import ErrorSource, TransferKind, TransferState
-from connectors.selectors import with_transfer
+from connectors.selectors import with_document_states, with_transfer
 from connectors.transfers import transfer_resend
 
 from .models import Order, OrderAddress, OrderDiscount, OrderLine, OrderRefused, OrderStateChange
@@ -93,6 +94,7 @@ class OrderAdmin(admin.ModelAdmin):
         "shop",
         "shop_status",
         "state",
+        "documents",
         "customer",
         "grand_total",
         "currency",
@@ -129,7 +131,7 @@ class OrderAdmin(admin.ModelAdmin):
         return False
 
     def get_queryset(self, request: HttpRequest):
-        return with_transfer(super().get_queryset(request), kind=TransferKind.SALES_ORDER)
+        return with_document_states(with_transfer(super().get_queryset(request), kind=TransferKind.SALES_ORDER))
 
     def get_urls(self):
         return [
@@ -152,6 +154,23 @@ class OrderAdmin(admin.ModelAdmin):
                 state_icon(obj, resend_url=None),
             )
         return state_icon(obj, resend_url=reverse("admin:orders_order_resend", args=[obj.pk]))
+
+    @admin.display(description=_("Documents"))
+    def documents(self, obj: Order) -> str:
+        """Invoices and shipments, with the worst state of their transfers to the shop."""
+        if not (obj.n_invoices or obj.n_shipments):
+            return ""
+        text = _("%(inv)d inv. · %(ship)d ship.") % {"inv": obj.n_invoices or 0, "ship": obj.n_shipments or 0}
+        for flag, icon, label in (
+            ("documents_failing", "icon-no.svg", _("A document needs attention")),
+            ("documents_unknown", "icon-unknown.svg", _("A document's outcome is unknown: it will be looked up")),
+            ("documents_waiting", "icon-clock.svg", _("A document is waiting to be sent")),
+        ):
+            if getattr(obj, flag):
+                img = format_html('<img src="{}" alt="{}" title="{}">', static(f"admin/img/{icon}"), label, label)
+                return format_html("{} {}", text, img)
+        yes = _("Recorded in the shop")
+        return format_html('{} <img src="{}" alt="{}" title="{}">', text, static("admin/img/icon-yes.svg"), yes, yes)
 
     @admin.display(description=_("ERP order no."), ordering="erp_order_no")
     def erp_number(self, obj: Order) -> str:

@@ -306,3 +306,24 @@ def test_an_issued_invoice_cannot_be_changed_or_deleted_in_the_admin(client, acc
     client.post(f"/admin/documents/invoice/{invoice.pk}/delete/", {"post": "yes"})
     invoice.refresh_from_db()
     assert (invoice.number, invoice.state) == ("INV-00001", "issued")
+
+
+def test_the_order_list_shows_each_order_s_documents_and_a_red_cross_when_one_needs_attention(
+    client, accountant, order
+):
+    from django.contrib.contenttypes.models import ContentType
+
+    from connectors.models import Transfer, TransferState
+
+    invoice = invoice_create(order=order)
+    shipment_create(order=order)
+    Transfer.objects.create(
+        connection=order.shop,
+        kind="invoice",
+        content_type=ContentType.objects.get_for_model(Invoice),
+        object_id=invoice.pk,
+        state=TransferState.NEEDS_ATTENTION,
+    )
+    page = client.get("/admin/orders/order/").content.decode()
+    assert "1 inv. · 1 ship." in page
+    assert "A document needs attention" in page

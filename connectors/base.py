@@ -38,6 +38,7 @@ from .records import (
     CarrierBookingResult,
     CustomerRecord,
     ErpCustomerRecord,
+    ErpInvoiceRecord,
     ErpOrderStatusRecord,
     ErpShipmentRecord,
     ItemRecord,
@@ -77,6 +78,7 @@ class Capability(enum.StrEnum):
     CREATE_ITEMS = "create_items"  # a product made in the shop is created in the ERP (S1, S4)
     UPDATE_ITEMS = "update_items"  # shop changes and renames reach the ERP item (S1, S4)
     SHIPMENTS = "shipments"  # shipments made in the ERP come back to the portal and the shop (M3)
+    INVOICES = "invoices"  # invoices made in the ERP come back to the portal and the shop (M2)
     # Payment providers
     REFUNDS = "refunds"  # credit notes refunded online (M4)
     # Carriers
@@ -265,6 +267,10 @@ class ErpConnector(Connector):
         raise NotImplementedError
 
     def order_statuses(self, since: dt.datetime | None) -> Iterable[ErpOrderStatusRecord]:
+        raise NotImplementedError
+
+    def done_invoices(self, since: dt.datetime | None) -> Iterable[ErpInvoiceRecord]:
+        """Customer invoices posted (or paid) in the ERP since ``since`` (INVOICES, M2)."""
         raise NotImplementedError
 
     def done_shipments(self, since: dt.datetime | None) -> Iterable[ErpShipmentRecord]:

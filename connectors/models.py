@@ -257,8 +257,9 @@ class Integration(models.Model):
         choices=[("portal", _("In the portal")), ("erp", _("In the ERP"))],
         default="portal",
         help_text=_(
-            "Where shipments are made. In the ERP: shipments the ERP completes come back to the portal (with "
-            "their tracking number) and are recorded in the shop."
+            "Where invoices and shipments are made. In the ERP: invoices the ERP posts (paid when it says so) "
+            "and shipments it completes (with their tracking number) come back to the portal and are recorded "
+            "in the shop."
         ),
     )
     update_erp_customers = models.BooleanField(

@@ -418,3 +418,19 @@ class CarrierBookingResult:
     consignment_number: str
     label_url: str = ""
     tracking_url: str = ""
+
+
+@dataclass(frozen=True)
+class ErpInvoiceRecord:
+    """A customer invoice the ERP made (posted) for a sales order; ``paid`` once settled (M2).
+
+    Found by the same keys as an ERP shipment; ``lines`` are (item number, quantity).
+    """
+
+    external_id: str
+    number: str
+    order_reference: str
+    sales_order_no: str
+    lines: tuple[tuple[str, Decimal], ...]
+    paid: bool = False
+    updated_at: dt.datetime | None = None

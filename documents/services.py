@@ -127,12 +127,15 @@ def _locked(order: Order) -> Order:
 
 
 @transaction.atomic
-def invoice_create(*, order: Order, quantities: Quantities | None = None, user=None, issue: bool = True) -> Invoice:
+def invoice_create(
+    *, order: Order, quantities: Quantities | None = None, user=None, issue: bool = True, number: str = ""
+) -> Invoice:
     """An invoice for the chosen quantities (None: the rest of the order), issued with its number (M2, R1).
 
     The freight goes on the first invoice. The net of a line is its share of
     the line's net as sold; the invoice that takes the last of a line takes
     the rest of its net, so the invoices of an order add up to the order.
+    ``number``: the ERP's number of an invoice made there; otherwise the shop's series gives one.
     """
     order = _locked(order)
     chosen = _chosen(order, invoiceable(order), quantities, what=_("invoice"), names=_line_names(order))
@@ -155,7 +158,7 @@ def invoice_create(*, order: Order, quantities: Quantities | None = None, user=N
     InvoiceLine.objects.bulk_create(lines)
     _total(invoice, lines)
     if issue:
-        invoice = invoice_issue(invoice=invoice)
+        invoice = invoice_issue(invoice=invoice, number=number)
     return invoice
 
 
@@ -185,12 +188,12 @@ def _total(document, lines) -> None:
 
 
 @transaction.atomic
-def invoice_issue(*, invoice: Invoice) -> Invoice:
+def invoice_issue(*, invoice: Invoice, number: str = "") -> Invoice:
     """Give a draft invoice its number (R2) and make it final; the order becomes permanent (M2)."""
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.state != InvoiceState.DRAFT:
         return invoice
-    invoice.number = NumberSeries.take(shop_id=invoice.shop_id, kind=DocumentKind.INVOICE)
+    invoice.number = number or NumberSeries.take(shop_id=invoice.shop_id, kind=DocumentKind.INVOICE)
     invoice.state = InvoiceState.ISSUED
     invoice.issued_at = timezone.now()
     invoice.save(update_fields=["number", "state", "issued_at"])

@@ -17,7 +17,7 @@ from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
 from documents.models import CreditNote, Invoice, InvoiceState, Shipment
-from documents.services import shipment_create, shippable
+from documents.services import invoice_create, invoice_mark_paid, invoiceable, shipment_create, shippable
 from documents.signals import document_made
 from orders.models import Order
 
@@ -26,7 +26,7 @@ from ..bindings import bind, binding_of, bound, ct
 from ..exceptions import PermanentError, RetryableError
 from ..models import AttemptOutcome, Connection, SyncRun, Transfer, TransferKind, TransferState
 from ..pulls import pull_stream
-from ..records import ErpShipmentRecord, ShopDocumentRecord
+from ..records import ErpInvoiceRecord, ErpShipmentRecord, ShopDocumentRecord
 from ..services import connector_for, erp_connector, shop_connector
 from ..transfers import AttemptLog, handles, remote_create, transfer_lookup, transfer_queue, transfer_run_now
 
@@ -180,15 +180,10 @@ def erp_pull_shipments(*, connection: Connection) -> SyncRun:
     def store(record: ErpShipmentRecord) -> tuple[bool, bool]:
         if bound(connection, Shipment, record.external_id)[0] is not None:
             return False, False
-        orders = Order.objects.filter(
-            shop__integration__erp=connection, shop__integration__documents_source="erp"
-        ).select_related("shop")
-        order = (orders.filter(erp_order_no=record.sales_order_no).first() if record.sales_order_no else None) or (
-            orders.filter(number=record.order_reference).first() if record.order_reference else None
-        )
+        order = _erp_order(connection, record.sales_order_no, record.order_reference)
         if order is None:
             return False, False  # a shipment of a sale that did not come from a shop here
-        quantities = _shipped_lines(order, record)
+        quantities = _order_quantities(order, record.lines, shippable(order))
         if not quantities:
             return False, False
         with transaction.atomic():
@@ -212,14 +207,15 @@ def erp_pull_shipments(*, connection: Connection) -> SyncRun:
     )
 
 
-def _shipped_lines(order: Order, record: ErpShipmentRecord) -> dict[int, Decimal]:
-    """The ERP's (item number, quantity) as quantities of the order's lines, never more than is left.
+def _order_quantities(
+    order: Order, lines: tuple[tuple[str, Decimal], ...], left: dict[int, Decimal]
+) -> dict[int, Decimal]:
+    """The ERP's (item number, quantity) as quantities of the order's lines, never more than ``left``.
 
-    An item the order does not carry (a packing material, say) is left out.
+    An item the order does not carry (freight, a packing material) is left out.
     """
-    left = shippable(order)
     chosen: dict[int, Decimal] = {}
-    for item_no, quantity in record.lines:
+    for item_no, quantity in lines:
         for line in order.lines.filter(pk__in=left).select_related("product"):
             number = line.reference or (line.product.reference if line.product else "") or line.sku
             if number != item_no or quantity <= 0:
@@ -229,3 +225,47 @@ def _shipped_lines(order: Order, record: ErpShipmentRecord) -> dict[int, Decimal
                 chosen[line.pk] = chosen.get(line.pk, Decimal(0)) + take
                 quantity -= take
     return chosen
+
+
+def _erp_order(connection: Connection, sales_order_no: str, order_reference: str) -> Order | None:
+    """The order an ERP document belongs to, among integrations whose documents the ERP makes."""
+    orders = Order.objects.filter(
+        shop__integration__erp=connection, shop__integration__documents_source="erp"
+    ).select_related("shop")
+    by_number = orders.filter(erp_order_no=sales_order_no).first() if sales_order_no else None
+    return by_number or (orders.filter(number=order_reference).first() if order_reference else None)
+
+
+def erp_pull_invoices(*, connection: Connection) -> SyncRun:
+    """Invoices the ERP posted come into the portal as the order's invoices (and so go to the shop);
+    one the ERP reports paid is marked paid. Bound to the ERP's id at once: nothing is made twice."""
+    erp = erp_connector(connection)
+
+    def store(record: ErpInvoiceRecord) -> tuple[bool, bool]:
+        invoice, _ref = bound(connection, Invoice, record.external_id)
+        if invoice is not None:
+            if record.paid and invoice.state != InvoiceState.PAID:
+                invoice_mark_paid(invoice=invoice)
+                return True, False
+            return False, False
+        order = _erp_order(connection, record.sales_order_no, record.order_reference)
+        if order is None:
+            return False, False  # an invoice of a sale that did not come from a shop here
+        quantities = _order_quantities(order, record.lines, invoiceable(order))
+        if not quantities:
+            return False, False
+        with transaction.atomic():
+            invoice = invoice_create(order=order, quantities=quantities, number=record.number)
+            if record.paid:
+                invoice_mark_paid(invoice=invoice)
+            bind(connection, invoice, record.external_id, record.updated_at)
+        return True, True
+
+    return pull_stream(
+        connection=connection,
+        stream="invoices",
+        pull=erp.done_invoices,
+        store=store,
+        stamp=lambda r: r.updated_at,
+        label=lambda r: _("ERP invoice %(number)s") % {"number": r.number},
+    )

@@ -346,3 +346,48 @@ def shipment_refs(erp):
     from documents.models import Shipment
 
     return ExternalRef.objects.filter(connection=erp, content_type=ct(Shipment))
+
+
+def _post_confirming_warnings(client, invoice_ids: list[int]) -> None:
+    """Post as a clerk would: Tryton asks (a UserWarning: the test products' taxes differ from
+    their defaults); the clerk confirms once, as the client does, by a res.user.warning record."""
+    import re
+
+    from connectors.exceptions import PermanentError
+
+    try:
+        client.call("account.invoice", "post", invoice_ids, writes=True)
+    except PermanentError as exc:
+        key = re.search(r"UserWarning: (\S+)", str(exc))
+        assert key, exc
+        [uid] = client.call("res.user", "search", [("login", "=", "admin")], 0, 1, None)
+        client.call("res.user.warning", "create", [{"user": uid, "name": key.group(1), "always": False}], writes=True)
+        client.call("account.invoice", "post", invoice_ids, writes=True)
+
+
+def test_m2_an_invoice_posted_in_tryton_becomes_the_order_s_invoice_and_a_magento_invoice_once(flow, magento):
+    from connectors.flows.documents import erp_pull_invoices
+    from documents.models import Invoice
+
+    flow.documents_source = "erp"
+    flow.save()
+    placed = magento.place_order(items=[("LUE-01", 2)], customer_id=flow.customers["registered_with_erp"])
+    shop_pull_orders(connection=flow.shop)
+    process_due()
+    client = flow.tryton.client
+    [sale] = client.call(
+        "sale.sale", "search_read", [("reference", "=", placed["increment_id"])], 0, 1, None, ["invoices"]
+    )
+    _post_confirming_warnings(client, sale["invoices"])
+    [posted] = client.call("account.invoice", "read", sale["invoices"], ["number", "state"])
+    assert posted["state"] == "posted"
+    connection_cycle(connection=flow.erp)
+    process_due()
+    erp_pull_invoices(connection=flow.erp)  # a re-read makes nothing twice
+    process_due()
+    order = Order.objects.get(number=placed["increment_id"])
+    [invoice] = Invoice.objects.filter(order=order)
+    assert invoice.number == posted["number"]
+    assert [(li.sku, li.quantity) for li in invoice.lines.exclude(order_line=None)] == [("LUE-01", Decimal("2.000"))]
+    [made] = [d for d in magento.state.invoices.values() if d["order_id"] == placed["entity_id"]]
+    assert made["comments"][0]["comment"] == f"Sync Portal {posted['number']}"

@@ -82,3 +82,26 @@ def test_a_create_answer_without_exactly_one_new_id_is_ambiguous(answer):
     assert created_id([42], "sale") == 42
     with pytest.raises(AmbiguousError, match="not the id of one new record"):
         created_id(answer, "sale")
+
+
+def test_m2_a_paid_tryton_invoice_is_read_as_paid_with_its_sale_and_quantities_per_item():
+    import datetime as dt
+    from decimal import Decimal
+
+    from connectors.platforms.tryton.mapping import parse_invoice
+
+    row = {"id": 7, "number": "INV/0007", "state": "paid", "write_date": dt.datetime(2026, 11, 25, 12, 0)}
+    lines = [
+        {"product.": {"code": "LUE-01"}, "quantity": 1.0},
+        {"product.": {"code": "LUE-01"}, "quantity": 1.0},
+        {"product.": None, "quantity": 1.0},  # a line without a product (a comment line)
+    ]
+    record = parse_invoice(row, lines, {"200001001": "SO/0042"})
+    assert (record.number, record.paid, record.sales_order_no, record.order_reference) == (
+        "INV/0007",
+        True,
+        "SO/0042",
+        "200001001",
+    )
+    assert record.lines == (("LUE-01", Decimal("2.0")),)
+    assert record.updated_at.tzinfo is dt.UTC

@@ -14,6 +14,7 @@ from connectors.records import (
     AddressRecord,
     CustomerRecord,
     ErpCustomerRecord,
+    ErpInvoiceRecord,
     ErpOrderStatusRecord,
     ErpShipmentRecord,
     ItemRecord,
@@ -72,6 +73,7 @@ class TrytonConnector(ErpConnector):
             Capability.SALES_ORDERS,
             Capability.ORDER_STATUSES,
             Capability.SHIPMENTS,
+            Capability.INVOICES,
             Capability.STOCK,
             Capability.CHANGED_ITEMS,
             Capability.UPDATE_CUSTOMERS,
@@ -442,6 +444,26 @@ class TrytonConnector(ErpConnector):
         if since is not None:
             domain.append(("write_date", ">=", since.astimezone(dt.UTC).replace(tzinfo=None)))
         return (mapping.parse_sale(row) for row in self._search_read_all("sale.sale", domain, SALE_FIELDS))
+
+    def _sales_of(self, origins: list[str]) -> dict[str, str]:
+        """sale reference -> sale number of the sale lines named in ``origins`` ("sale.line,<id>")."""
+        sale_lines = [int(o.split(",")[1]) for o in origins if o.startswith("sale.line,")]
+        return {
+            line["sale."]["reference"] or "": line["sale."]["number"] or ""
+            for line in self.client.call("sale.line", "read", sale_lines, ["sale.reference", "sale.number"])
+        }
+
+    def done_invoices(self, since: dt.datetime | None) -> Iterator[ErpInvoiceRecord]:
+        """Customer invoices (``account.invoice`` of type out) posted or paid, with their lines' sales."""
+        domain: list[Any] = [("type", "=", "out"), ("state", "in", ["posted", "paid"])]
+        if since is not None:
+            domain.append(("write_date", ">=", since.astimezone(dt.UTC).replace(tzinfo=None)))
+        for row in self._search_read_all("account.invoice", domain, ["number", "state", "write_date", "lines"]):
+            lines = self.client.call(
+                "account.invoice.line", "read", row["lines"], ["product.code", "quantity", "origin"]
+            )
+            sales = self._sales_of([str(line.get("origin") or "") for line in lines])
+            yield mapping.parse_invoice(row, lines, sales)
 
     def done_shipments(self, since: dt.datetime | None) -> Iterator[ErpShipmentRecord]:
         """Customer shipments in state ``done`` (``stock.shipment.out``), with the sale each move came from.

@@ -9,6 +9,7 @@ from typing import Any
 from connectors.records import (
     CustomerRecord,
     ErpCustomerRecord,
+    ErpInvoiceRecord,
     ErpOrderStatusRecord,
     ErpShipmentRecord,
     ItemRecord,
@@ -164,4 +165,27 @@ def parse_shipment(row: dict[str, Any], moves: list[dict[str, Any]], sales: dict
         updated_at=written.replace(tzinfo=dt.UTC)
         if isinstance(written, dt.datetime) and written.tzinfo is None
         else written,
+    )
+
+
+def _stamp(written: Any) -> dt.datetime | None:
+    return written.replace(tzinfo=dt.UTC) if isinstance(written, dt.datetime) and not written.tzinfo else written
+
+
+def parse_invoice(row: dict[str, Any], lines: list[dict[str, Any]], sales: dict[str, str]) -> ErpInvoiceRecord:
+    """A posted or paid ``account.invoice`` (type out) with its lines and the sale(s) they bill."""
+    quantities: dict[str, Decimal] = {}
+    for line in lines:
+        code = (line.get("product.") or {}).get("code") or ""
+        if code:
+            quantities[code] = quantities.get(code, Decimal(0)) + Decimal(str(line.get("quantity") or 0))
+    reference, number = next(iter(sales.items()), ("", ""))
+    return ErpInvoiceRecord(
+        external_id=str(row["id"]),
+        number=str(row.get("number") or f"#{row['id']}"),
+        order_reference=reference,
+        sales_order_no=number,
+        lines=tuple(sorted(quantities.items())),
+        paid=row.get("state") == "paid",
+        updated_at=_stamp(row.get("write_date")),
     )

@@ -278,6 +278,20 @@ class Integration(models.Model):
             raise ValidationError({"shop": _("Choose a shop connection.")})
         if self.erp_id is not None and self.erp.role != Role.ERP:
             raise ValidationError({"erp": _("Choose an ERP connection.")})
+        if self.documents_source == "erp" and self.erp_id is not None:
+            from . import registry
+            from .base import Capability
+
+            capabilities = registry.get(self.erp.platform).capabilities
+            if not {Capability.INVOICES, Capability.SHIPMENTS} & capabilities:
+                raise ValidationError(
+                    {
+                        "documents_source": _(
+                            "%(erp)s does not send its invoices or shipments to the portal: make them in the portal."
+                        )
+                        % {"erp": self.erp}
+                    }
+                )
 
 
 class ExternalRef(models.Model):

@@ -327,3 +327,13 @@ def test_the_order_list_shows_each_order_s_documents_and_a_red_cross_when_one_ne
     page = client.get("/admin/orders/order/").content.decode()
     assert "1 inv. · 1 ship." in page
     assert "A document needs attention" in page
+
+
+def test_documents_made_in_an_erp_that_cannot_send_them_back_is_refused_on_the_integration():
+    from django.core.exceptions import ValidationError
+
+    from tests.factories import IntegrationFactory
+
+    integration = IntegrationFactory(documents_source="erp")  # the fake ERP reports no documents
+    with pytest.raises(ValidationError, match="does not send its invoices or shipments"):
+        integration.full_clean()

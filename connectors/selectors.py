@@ -89,3 +89,14 @@ def with_document_states(queryset: QuerySet) -> QuerySet:
         documents_unknown=documents_in((TransferState.UNKNOWN,)),
         documents_waiting=documents_in((TransferState.PENDING, TransferState.RETRY_WAIT, TransferState.SENDING)),
     )
+
+
+def connection_serving(*, role: str, parameter: str, value: str) -> Connection | None:
+    """The first enabled connection of ``role`` whose ``parameters[parameter]`` lists ``value``
+    (the carrier of a shipping method, the payment provider of a payment method)."""
+    if not value:
+        return None
+    for connection in Connection.objects.filter(role=role, enabled=True).order_by("pk"):
+        if value in (connection.parameters or {}).get(parameter, []):
+            return connection
+    return None

@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -106,36 +106,35 @@ def erp_items_forget() -> None:
     _items.clear()
 
 
+_C = TypeVar("_C", bound=Connector)
+
+
+def _typed(connection: Connection, kind: type[_C]) -> _C:
+    """The connection's connector, checked to be of ``kind`` (so its role's methods are typed)."""
+    connector = connector_for(connection)
+    if not isinstance(connector, kind):
+        raise TypeError(f"{connection} is not a {kind.role} connection")
+    return connector
+
+
 def shop_connector(connection: Connection) -> ShopConnector:
     """The connector of a shop connection (typed: its shop methods are known)."""
-    connector = connector_for(connection)
-    if not isinstance(connector, ShopConnector):
-        raise TypeError(f"{connection} is not a shop connection")
-    return connector
+    return _typed(connection, ShopConnector)
 
 
 def erp_connector(connection: Connection) -> ErpConnector:
     """The connector of an ERP connection (typed: its ERP methods are known)."""
-    connector = connector_for(connection)
-    if not isinstance(connector, ErpConnector):
-        raise TypeError(f"{connection} is not an ERP connection")
-    return connector
+    return _typed(connection, ErpConnector)
 
 
 def payment_connector(connection: Connection) -> PaymentConnector:
     """The connector of a payment provider connection."""
-    connector = connector_for(connection)
-    if not isinstance(connector, PaymentConnector):
-        raise TypeError(f"{connection} is not a payment provider connection")
-    return connector
+    return _typed(connection, PaymentConnector)
 
 
 def carrier_connector(connection: Connection) -> CarrierConnector:
     """The connector of a carrier connection."""
-    connector = connector_for(connection)
-    if not isinstance(connector, CarrierConnector):
-        raise TypeError(f"{connection} is not a carrier connection")
-    return connector
+    return _typed(connection, CarrierConnector)
 
 
 # --- enqueueing ---------------------------------------------------------------

@@ -23,6 +23,7 @@ from orders.models import Order
 from ..bindings import bind
 from ..models import AttemptOutcome, Connection, Role, Transfer, TransferKind
 from ..records import CarrierBookingRecord, CarrierBookingResult, PartyRecord
+from ..selectors import connection_serving
 from ..services import carrier_connector, enqueue
 from ..transfers import AttemptLog, handles, remote_create, transfer_lookup, transfer_queue
 
@@ -31,10 +32,7 @@ logger = logging.getLogger("connectors.engine")
 
 def carrier_for(order: Order) -> Connection | None:
     """The enabled carrier connection that carries the order's shipping method."""
-    for connection in Connection.objects.filter(role=Role.CARRIER, enabled=True).order_by("pk"):
-        if order.shipping_method and order.shipping_method in (connection.parameters or {}).get("shipping_methods", []):
-            return connection
-    return None
+    return connection_serving(role=Role.CARRIER, parameter="shipping_methods", value=order.shipping_method)
 
 
 def _mail_later(shipment_id: int) -> None:

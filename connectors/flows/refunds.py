@@ -22,6 +22,7 @@ from orders.models import Order, OrderRefused
 from ..bindings import bind, ct
 from ..models import AttemptOutcome, Connection, ExternalRef, Role, Transfer, TransferKind
 from ..records import RefundLineRecord, RefundRecord
+from ..selectors import connection_serving
 from ..services import payment_connector
 from ..transfers import AttemptLog, handles, remote_create, transfer_lookup, transfer_queue
 
@@ -30,10 +31,7 @@ logger = logging.getLogger("connectors.engine")
 
 def refund_provider(order: Order) -> Connection | None:
     """The enabled payment provider connection that handles the order's payment method."""
-    for connection in Connection.objects.filter(role=Role.PAYMENT, enabled=True).order_by("pk"):
-        if order.payment_method and order.payment_method in (connection.parameters or {}).get("payment_methods", []):
-            return connection
-    return None
+    return connection_serving(role=Role.PAYMENT, parameter="payment_methods", value=order.payment_method)
 
 
 @receiver(document_made)

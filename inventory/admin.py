@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Product, ProductSupplier, StockLevel, Supplier, Warehouse
+from .models import Product, ProductSupplier, PurchaseOrder, PurchaseOrderLine, StockLevel, Supplier, Warehouse
 
 
 class StockLevelInline(admin.TabularInline):
@@ -31,7 +31,8 @@ class WarehouseAdmin(admin.ModelAdmin):
 
 @admin.register(StockLevel)
 class StockLevelAdmin(admin.ModelAdmin):
-    list_display = ["product", "warehouse", "physical", "reserved", "free", "incoming", "minimum", "to_purchase"]
+    list_display = ["product", "warehouse", "physical", "minimum", "location"]
+    list_editable = ["minimum", "location"]
     list_filter = ["warehouse"]
     search_fields = ["product__sku", "product__name"]
     list_select_related = ["product", "warehouse"]
@@ -49,3 +50,19 @@ class ProductSupplierAdmin(admin.ModelAdmin):
     list_filter = ["supplier", "is_default"]
     search_fields = ["product__sku", "supplier__name", "supplier_article_no"]
     list_select_related = ["product", "supplier"]
+
+
+class PurchaseOrderLineInline(admin.TabularInline):
+    model = PurchaseOrderLine
+    extra = 1
+    autocomplete_fields = ["product"]
+
+
+@admin.register(PurchaseOrder)
+class PurchaseOrderAdmin(admin.ModelAdmin):
+    """Orders to suppliers: their open lines are the incoming stock of the stock report."""
+
+    list_display = ["number", "supplier", "warehouse", "expected_on", "created_at"]
+    list_filter = ["supplier", "warehouse"]
+    search_fields = ["number", "supplier__name"]
+    inlines = [PurchaseOrderLineInline]

@@ -67,18 +67,22 @@ class Warehouse(models.Model):
 
 
 class StockLevel(models.Model):
-    """Quantities of one product in one warehouse (R6).
+    """Physical quantity (from the ERP), minimum and bin of one product in one warehouse (R6).
 
     Quantities from the ERP are absolute and written as such by the stock
     cycle; the change is detected by comparing with the stored figure.
+    Reserved and incoming are not stored: they are computed from the open
+    order lines and open purchase lines in one query (``fulfilment.selectors``),
+    so they are right however many workers invoice or import at once.
     """
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="stock_levels")
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="stock_levels")
     physical = models.DecimalField(max_digits=14, decimal_places=3, default=Decimal("0"))
-    reserved = models.DecimalField(max_digits=14, decimal_places=3, default=Decimal("0"))
-    incoming = models.DecimalField(max_digits=14, decimal_places=3, default=Decimal("0"))
-    minimum = models.DecimalField(max_digits=14, decimal_places=3, default=Decimal("0"))
+    minimum = models.DecimalField(
+        max_digits=14, decimal_places=3, default=Decimal("0"), help_text=_("Keep at least this much (reorder level).")
+    )
+    location = models.CharField(_("bin / location"), max_length=40, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -87,15 +91,10 @@ class StockLevel(models.Model):
     def __str__(self) -> str:
         return f"{self.product.sku}@{self.warehouse.code}: {self.physical}"
 
-    @property
-    def free(self) -> Decimal:
-        """Physical stock not promised to open orders."""
-        return self.physical - self.reserved
-
-    @property
-    def to_purchase(self) -> Decimal:
-        """How much to order to get free + incoming back up to the minimum (R6)."""
-        return max(Decimal("0"), self.minimum - self.free - self.incoming)
+    @staticmethod
+    def to_purchase(*, free: Decimal, incoming: Decimal, minimum: Decimal) -> Decimal:
+        """How much to order to get free + incoming back up to the minimum (R6); never negative."""
+        return max(Decimal("0"), minimum - free - incoming)
 
 
 class Supplier(models.Model):
@@ -148,3 +147,37 @@ class ProductAlias(models.Model):
 
     def __str__(self) -> str:
         return f"{self.value} -> {self.product_id}"
+
+
+class PurchaseOrder(models.Model):
+    """An order placed with a supplier: its open lines are the warehouse's incoming stock (R6)."""
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="purchase_orders")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="purchase_orders")
+    number = models.CharField(max_length=40, unique=True)
+    expected_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class PurchaseOrderLine(models.Model):
+    purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="purchase_lines")
+    quantity = models.DecimalField(max_digits=14, decimal_places=3)
+    received = models.DecimalField(max_digits=14, decimal_places=3, default=Decimal("0"))
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(received__gte=0) & models.Q(received__lte=models.F("quantity")),
+                name="received_within_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product}"

@@ -109,12 +109,9 @@ def test_unicode_names_survive_a_round_trip():
     assert customer.full_name == "Łucja Øvergård-Ős"
 
 
-def test_stock_level_free_and_to_purchase():
-    level = StockLevelFactory(physical=Decimal("5"), reserved=Decimal("3"), incoming=Decimal("1"), minimum=Decimal("6"))
-    assert level.free == Decimal("2")
-    assert level.to_purchase == Decimal("3")
-    level = StockLevelFactory(physical=Decimal("50"), minimum=Decimal("6"))
-    assert level.to_purchase == Decimal("0")
+def test_r6_to_purchase_brings_free_and_incoming_back_to_the_minimum_and_is_never_negative():
+    assert StockLevel.to_purchase(free=Decimal("2"), incoming=Decimal("1"), minimum=Decimal("6")) == Decimal("3")
+    assert StockLevel.to_purchase(free=Decimal("50"), incoming=Decimal("0"), minimum=Decimal("6")) == Decimal("0")
 
 
 def test_stock_level_is_unique_per_product_and_warehouse():

@@ -33,6 +33,25 @@ class WarehouseAdmin(admin.ModelAdmin):
 class StockLevelAdmin(admin.ModelAdmin):
     list_display = ["product", "warehouse", "physical", "minimum", "location"]
     list_editable = ["minimum", "location"]
+    change_list_template = "admin/inventory/stocklevel/change_list.html"
+
+    def get_urls(self):
+        from django.urls import path
+
+        from fulfilment.views import stock_report_page
+
+        report = self.admin_site.admin_view(self.report_view)
+        self._report = stock_report_page
+        return [path("report/", report, name="inventory_stocklevel_report"), *super().get_urls()]
+
+    def report_view(self, request):
+        """The stock report (R6): for whoever may view stock levels."""
+        from django.core.exceptions import PermissionDenied
+
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return self._report(request)
+
     list_filter = ["warehouse"]
     search_fields = ["product__sku", "product__name"]
     list_select_related = ["product", "warehouse"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -15,6 +17,7 @@ from connectors.admin_display import TransferStateFilter, error_cell, report_res
 from connectors.models import ErrorSource, TransferKind, TransferState
 from connectors.selectors import with_document_states, with_transfer
 from connectors.transfers import transfer_resend
+from fulfilment.selectors import allot
 
 from .models import Order, OrderAddress, OrderDiscount, OrderLine, OrderRefused, OrderStateChange
 
@@ -83,6 +86,26 @@ class OrderStateChangeInline(admin.TabularInline):
         return False
 
 
+# The allotment of stock to open orders, computed once per order-list request (R5).
+_allotment: ContextVar[dict | None] = ContextVar("allotment", default=None)
+
+
+class FulfillableFilter(admin.SimpleListFilter):
+    """Open, not yet invoiced orders that the free stock can serve in full, or cannot (R5)."""
+
+    title = _("fulfilment")
+    parameter_name = "fulfillable"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Fulfillable from stock")), ("no", _("Not fulfillable"))]
+
+    def queryset(self, request, queryset):
+        if self.value() not in ("yes", "no"):
+            return queryset
+        wanted = self.value() == "yes"
+        return queryset.filter(pk__in=[pk for pk, a in allot().items() if a.fulfillable is wanted])
+
+
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     list_display = [
@@ -94,6 +117,7 @@ class OrderAdmin(admin.ModelAdmin):
         "shop",
         "shop_status",
         "state",
+        "fulfillable",
         "documents",
         "customer",
         "grand_total",
@@ -104,6 +128,7 @@ class OrderAdmin(admin.ModelAdmin):
     list_filter = [
         TransferStateFilter,
         "state",
+        FulfillableFilter,
         ("shop", admin.RelatedOnlyFieldListFilter),
         "shop_status",
         "placed_at",
@@ -123,7 +148,15 @@ class OrderAdmin(admin.ModelAdmin):
         ),
         OrderStateChangeInline,
     ]
-    actions = ["resend", "invoice_rest", "invoice_and_email", "ship_rest", "cancel"]
+    actions = [
+        "resend",
+        "invoice_rest",
+        "invoice_and_email",
+        "ship_rest",
+        "packing_summary",
+        "purchase_list",
+        "cancel",
+    ]
     list_per_page = 200
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -154,6 +187,40 @@ class OrderAdmin(admin.ModelAdmin):
                 state_icon(obj, resend_url=None),
             )
         return state_icon(obj, resend_url=reverse("admin:orders_order_resend", args=[obj.pk]))
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        token = _allotment.set(allot())
+        try:
+            response = super().changelist_view(request, extra_context)
+            if hasattr(response, "render"):
+                response.render()  # the columns read the allotment while it is set
+            return response
+        finally:
+            _allotment.reset(token)
+
+    @admin.display(description=_("Fulfillable"))
+    def fulfillable(self, obj: Order) -> str:
+        allotment = (_allotment.get() or {}).get(obj.pk)
+        if allotment is None:
+            return ""
+        icon, label = (
+            ("icon-yes.svg", _("Fulfillable from stock"))
+            if allotment.fulfillable
+            else ("icon-no.svg", _("Not fulfillable: stock is short"))
+        )
+        return format_html('<img src="{}" alt="{}" title="{}">', static(f"admin/img/{icon}"), label, label)
+
+    @admin.action(description=_("Packing summary of the selected orders"))
+    def packing_summary(self, request: HttpRequest, queryset):
+        from fulfilment.views import packing_summary_page
+
+        return packing_summary_page(request, list(queryset.values_list("pk", flat=True)))
+
+    @admin.action(description=_("Purchase list for the selected orders"))
+    def purchase_list(self, request: HttpRequest, queryset):
+        from fulfilment.views import purchase_list_page
+
+        return purchase_list_page(request, list(queryset.values_list("pk", flat=True)))
 
     @admin.display(description=_("Documents"))
     def documents(self, obj: Order) -> str:

@@ -36,6 +36,8 @@ VIEW_ALL = [
     "documents.view_creditnote",
     "documents.view_creditnoteline",
     "documents.view_numberseries",
+    "inventory.view_purchaseorder",
+    "inventory.view_purchaseorderline",
 ]
 
 ROLES: dict[str, list[str]] = {
@@ -49,6 +51,13 @@ ROLES: dict[str, list[str]] = {
         "documents.add_invoice",
         "documents.add_shipment",
         "orders.cancel_order",
+        # Keeps minimums and bins, records purchase orders and what was received (R5, R6).
+        "inventory.change_stocklevel",
+        "inventory.add_purchaseorder",
+        "inventory.change_purchaseorder",
+        "inventory.add_purchaseorderline",
+        "inventory.change_purchaseorderline",
+        "inventory.delete_purchaseorderline",
     ],
     # Decides customer conflicts and keeps customer cards right.
     "Accountant": VIEW_ALL

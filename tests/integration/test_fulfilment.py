@@ -134,3 +134,50 @@ def test_r6_the_stock_report_costs_the_same_queries_for_20_or_200_products(shop,
         allotment = allot()
     assert len(rows) == 200 and len(allotment) == 200
     assert len(small) == len(large) == 6  # report: levels, reserved, incoming; allotment: lines, stock, orders
+
+
+# --- the admin -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def back_office(client):
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user("bo", password="x", is_staff=True)
+    user.groups.add(Group.objects.get(name="Back office"))
+    client.force_login(user)
+    return user
+
+
+def test_r5_the_order_list_marks_fulfillable_orders_filters_them_and_prints_a_packing_summary(
+    client, back_office, shop, lue
+):
+    oldest = order_of(shop, lue, "2", minutes_ago=30)
+    short = order_of(shop, lue, "4", minutes_ago=20)
+    page = client.get("/admin/orders/order/?fulfillable=yes").content.decode()
+    assert oldest.number in page and short.number not in page
+    assert "Fulfillable from stock" in page
+    summary = client.post(
+        "/admin/orders/order/", {"action": "packing_summary", "_selected_action": [oldest.pk]}
+    ).content.decode()
+    assert "LUE-01" in summary and "A-12" in summary
+
+
+def test_r5_the_purchase_list_downloads_as_csv_with_the_supplier(client, back_office, shop, lue):
+    short = order_of(shop, lue, "7", minutes_ago=20)
+    page = client.post("/admin/orders/order/", {"action": "purchase_list", "_selected_action": [short.pk]})
+    assert "Strikkeriet AS" in page.content.decode()
+    csv = client.post(
+        "/admin/orders/order/", {"action": "purchase_list", "_selected_action": [short.pk], "format": "csv"}
+    )
+    assert csv["Content-Type"].startswith("text/csv")
+    assert "LUE-01,Lue,2.000,Strikkeriet AS,S-991" in csv.content.decode("utf-8-sig")
+
+
+def test_r6_the_stock_report_page_and_its_csv_escape_a_formula_in_a_product_name(client, back_office, shop, lue):
+    lue.name = "=cmd|' /C calc'!A0"
+    lue.save()
+    page = client.get("/admin/inventory/stocklevel/report/?warehouse=OSL")
+    assert page.status_code == 200 and "LUE-01" in page.content.decode()
+    csv = client.get("/admin/inventory/stocklevel/report/?format=csv").content.decode("utf-8-sig")
+    assert "'=cmd|' /C calc'!A0" in csv

@@ -57,7 +57,6 @@ ROLES: dict[str, list[str]] = {
         "inventory.change_purchaseorder",
         "inventory.add_purchaseorderline",
         "inventory.change_purchaseorderline",
-        "inventory.delete_purchaseorderline",
     ],
     # Decides customer conflicts and keeps customer cards right.
     "Accountant": VIEW_ALL

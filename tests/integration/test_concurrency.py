@@ -102,3 +102,53 @@ def test_r2_four_workers_issuing_200_invoices_leave_no_gap_and_no_duplicate_numb
     numbers = sorted(Invoice.objects.filter(shop=shop).values_list("number", flat=True))
     issued = 200 - len(rolled_back)
     assert numbers == [f"INV-{n:05d}" for n in range(1, issued + 1)], f"seed={seed}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_r1_reserved_stays_right_while_four_workers_invoice_and_cancel_at_once():
+    """Reserved is computed from the open lines, so concurrent invoicing and cancelling cannot leave
+    it wrong: afterwards it equals what the orders still hold, whatever the interleaving."""
+    import random
+    from decimal import Decimal
+
+    from documents.services import invoice_create
+    from fulfilment.selectors import reserved
+    from tests.factories import IntegrationFactory, OrderLineFactory, ProductFactory
+
+    seed = random.randrange(1_000_000)
+    print(f"seed={seed}")
+    shop = IntegrationFactory(warehouse_code="OSL").shop
+    product = ProductFactory(shop=shop)
+    orders = [OrderLineFactory(order__shop=shop, product=product, quantity=Decimal("3")).order for _ in range(80)]
+    start = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def worker(index: int) -> None:
+        chance = random.Random(seed + index)
+        try:
+            start.wait()
+            for order in orders[index::4]:
+                roll = chance.random()
+                if roll < 0.4:
+                    invoice_create(order=order, quantities={order.lines.get().pk: Decimal("1")})
+                elif roll < 0.6:
+                    order.cancel()
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    from orders.models import Order
+
+    expected = Decimal(0)
+    for order in Order.objects.filter(pk__in=[o.pk for o in orders]):
+        if order.state in ("pending", "processing"):
+            invoiced = sum((li.quantity for inv in order.invoices.all() for li in inv.lines.all()), Decimal(0))
+            expected += Decimal("3") - invoiced
+    assert reserved().get((product.pk, "OSL"), Decimal(0)) == expected, f"seed={seed}"

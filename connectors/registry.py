@@ -18,6 +18,7 @@ PLATFORM_CLASSES: list[str] = [
     "connectors.platforms.tryton.connector.TrytonConnector",
     "connectors.platforms.nets_easy.connector.NetsEasyConnector",
     "connectors.platforms.bring.connector.BringConnector",
+    "connectors.platforms.shoprenter.connector.ShopRenterConnector",
 ]
 
 _registry: dict[str, type[Connector]] = {}

@@ -36,38 +36,46 @@ logger = logging.getLogger("connectors.engine")
 
 
 class DbRateLimiter(RateLimiter):
-    """At most ``per_second`` calls per second to one connection, across all workers.
+    """At most ``per_second`` calls in any one-second span to one connection, across all workers.
 
-    The counter is one row per (connection, second), bumped with a conditional
-    F() UPDATE, so processes on one database share it without a lock server.
+    Servers count in a sliding second (ShopRenter answers 429 beyond 3 per
+    second), so fixed one-second windows would allow twice the rate across a
+    window edge. Time is cut into slots of 1/(rate-1) s (2 s for a rate of 1)
+    with one call each: any one-second span then touches at most ``rate``
+    slots. The counter is one row per (connection, slot), bumped with a
+    conditional F() UPDATE, so processes on one database share it without a
+    lock server.
     """
 
     def __init__(self, connection_id: int, per_second: int) -> None:
         self.connection_id = connection_id
         self.per_second = per_second
+        self.slot_seconds = 1 / (per_second - 1) if per_second > 1 else 2.0
 
     def acquire(self) -> None:
         while True:
-            second = int(time.time())
-            bumped = RateWindow.objects.filter(
-                connection_id=self.connection_id, second=second, count__lt=self.per_second
-            ).update(count=F("count") + 1)
+            now = time.time()
+            slot = int(now / self.slot_seconds)
+            bumped = RateWindow.objects.filter(connection_id=self.connection_id, second=slot, count__lt=1).update(
+                count=F("count") + 1
+            )
             if bumped:
                 return
             try:
                 with transaction.atomic():
-                    RateWindow.objects.create(connection_id=self.connection_id, second=second, count=1)
-                RateWindow.objects.filter(connection_id=self.connection_id, second__lt=second - 60).delete()
+                    RateWindow.objects.create(connection_id=self.connection_id, second=slot, count=1)
+                old = slot - int(60 / self.slot_seconds)
+                RateWindow.objects.filter(connection_id=self.connection_id, second__lt=old).delete()
                 return
             except IntegrityError:
-                # The window exists and is full: wait for the next second.
-                time.sleep(max(0.0, second + 1 - time.time()))
+                # The slot is taken: wait for the next one.
+                time.sleep(max(0.0, (slot + 1) * self.slot_seconds - time.time()))
 
 
 def connector_for(connection: Connection) -> Connector:
     """The platform connector for a connection, with the shared rate limiter."""
     cls = registry.get(connection.platform)
-    per_second = int(connection.parameters.get("max_calls_per_second") or 0)
+    per_second = int(connection.parameters.get("max_calls_per_second") or getattr(cls, "default_calls_per_second", 0))
     limiter = DbRateLimiter(connection.pk, per_second) if per_second else RateLimiter()
     return cls(
         ConnectionSettings(

@@ -1,0 +1,128 @@
+"""HTTP client for the ShopRenter API2 (client-credentials token per shop, Bearer auth, JSON).
+
+The API answers XML unless asked for JSON, and requires a Content-Type on
+every request: both headers are always sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from typing import Any
+
+import requests
+
+from connectors.base import RateLimiter
+from connectors.exceptions import AuthError, PermanentError, RetryableError
+from connectors.http import HttpClient
+
+# Tokens per (token URL, credentials), shared by the clients of one process until shortly before expiry.
+_tokens: dict[tuple[str, str], tuple[str, float]] = {}
+_lock = threading.Lock()
+
+
+class TokenRefused(AuthError):
+    """The OAuth server refused the client id or secret: asking again will not help."""
+
+
+class ShopRenterClient(HttpClient):
+    """``base_url``: the shop's API2 root, e.g. https://myshop.api2.myshoprenter.hu/api/;
+    ``token_url``: https://oauth.app.shoprenter.net/myshop/app/token."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        limiter: RateLimiter | None = None,
+        read_timeout: float = 30.0,
+    ) -> None:
+        super().__init__(base_url, limiter=limiter, secrets=[client_secret], read_timeout=read_timeout)
+        self.token_url, self.client_id, self.client_secret = token_url, client_id, client_secret
+
+    def token(self, *, renew: bool = False) -> str:
+        key = (self.token_url, hashlib.sha256(f"{self.client_id}\x00{self.client_secret}".encode()).hexdigest())
+        with _lock:
+            cached = _tokens.get(key)
+            if cached and not renew and cached[1] > time.time() + 60:
+                return cached[0]
+        try:
+            response = self.request(
+                "POST",
+                self.token_url,
+                json={
+                    "grant_type": "client_credentials",
+                    "client_id": self.client_id,
+                    "client_secret": self.client_secret,
+                },
+                authenticate=False,
+                retry_auth=False,
+                idempotent=True,  # asking for a token twice makes nothing that matters
+            )
+        except PermanentError as exc:
+            raise TokenRefused(
+                f"ShopRenter refused the API client: {exc.message}",
+                hint="Correct the client id and secret on the connection (from the shop's API settings), then test it.",
+                http_status=exc.http_status,
+            ) from exc
+        body = self.json_of(response)
+        token = body.get("access_token") if isinstance(body, dict) else None
+        if not isinstance(token, str) or not token:
+            raise RetryableError("ShopRenter's OAuth server answered without an access token.")
+        try:
+            lifetime = min(max(float(body.get("expires_in", 3600)), 120.0), 86_400.0)
+        except (TypeError, ValueError):
+            lifetime = 3600.0
+        self.secrets.append(token)
+        with _lock:
+            _tokens[key] = (token, time.time() + lifetime)
+        return token
+
+    def auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token()}"}
+
+    def request(self, method: str, path: str, *, retry_auth: bool = True, **kwargs: Any) -> requests.Response:
+        headers = {
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+            **(kwargs.pop("headers", None) or {}),
+        }
+        try:
+            return super().request(method, path, headers=headers, **kwargs)
+        except TokenRefused:
+            raise
+        except AuthError as exc:
+            if not retry_auth or exc.http_status != 401 or not kwargs.get("authenticate", True):
+                raise
+            self.token(renew=True)  # expired or revoked: a 401 processed nothing
+            return super().request(method, path, headers=headers, **kwargs)
+
+    def error_message(self, response: requests.Response) -> str:
+        """The body shape of API errors is not documented; read ``message`` (and the inner code) when
+        there, the OAuth server's ``error_description`` otherwise."""
+        try:
+            body = response.json()
+        except ValueError:
+            return super().error_message(response)
+        if isinstance(body, dict):
+            inner = body.get("error") if isinstance(body.get("error"), int | str) else ""
+            for key in ("message", "error_description"):
+                if body.get(key):
+                    return f"{body[key]}" + (f" ({inner})" if inner and key == "message" else "")
+        return super().error_message(response)
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        return self.json_of(self.request("GET", path, params=params))
+
+    def put(self, path: str, body: Any) -> Any:
+        return self.json_of(self.request("PUT", path, json=body))
+
+    def batch(self, requests_: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``POST /batch``: the answer is 200 even when sub-requests fail; each sub-result is returned."""
+        # Only absolute sets (stock, price) are batched: sending them twice changes nothing.
+        body = self.json_of(self.request("POST", "batch", json={"data": {"requests": requests_}}, idempotent=True))
+        results = ((body or {}).get("requests") or {}).get("request") or []
+        return results if isinstance(results, list) else [results]

@@ -1,0 +1,125 @@
+"""ShopRenter shops (seed 003): orders in, statuses back, stock and prices out in /batch calls (R1, R2, R4, R7)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from connectors.flows.cycles import connection_cycle
+from connectors.models import Connection, Integration, Transfer, TransferKind, TransferState
+from connectors.platforms.shoprenter.emulator import ShopRenterEmulator, seed_demo
+from orders.models import Order
+from tests.engine import process_due
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def shoprenter():
+    emulator = ShopRenterEmulator().start()
+    seed_demo(emulator)
+    yield emulator
+    emulator.stop()
+
+
+def shoprenter_shop(emulator: ShopRenterEmulator, name: str = "ShopRenter") -> Connection:
+    return Connection.objects.create(
+        name=name,
+        role="shop",
+        platform="shoprenter",
+        base_url=emulator.base_url,
+        parameters={"token_url": emulator.token_url, "stock_slots": {"MAIN": "stock1", "GYR": "stock2"}},
+        credentials={"client_id": emulator.client_id, "client_secret": emulator.client_secret},
+    )
+
+
+@pytest.fixture
+def hungary(db, shoprenter, visma):
+    from connectors.platforms.visma_net.emulator import seed_demo as seed_visma
+    from sync_portal.demo import configure_demo
+
+    visma_demo = configure_demo(magento=_Magento(), visma=visma)  # the ERP connection, as in the demo
+    seed_visma(visma) if not visma.state.items else None
+    shop = shoprenter_shop(shoprenter)
+    integration = Integration.objects.create(
+        shop=shop,
+        erp=visma_demo.erp,
+        transfer_statuses=["Függőben"],
+        shipping_item_no="FRAKT",
+        default_customer_no="WEB",
+        payment_method_map={"COD": "KLARNA"},
+        shipping_method_map={"WSESHIP": "POST"},
+        vat_map={"27": "HIGH", "5": "LOW", "0": "ZERO"},
+        status_map={"Shipping": "Feldolgozás alatt", "Completed": "Teljesítve"},
+        warehouse_code="MAIN",
+    )
+    return integration
+
+
+class _Magento:
+    base_url = "http://127.0.0.1:9/rest/default/V1/"
+    token = "unused"
+
+
+def test_r1_r4_a_shoprenter_order_reaches_visma_with_its_lines_freight_and_guest_match(hungary, shoprenter, visma):
+    # A guest with the name and e-mail of an ERP customer is that customer (R4).
+    placed = shoprenter.place_order(items=[("LUE-01", 2), ("BOK-01", 1)], customer_id=None, email="zoltan.k@example.hu")
+    connection_cycle(connection=hungary.shop)
+    process_due()
+    order = Order.objects.get(shop=hungary.shop, number=placed["innerId"])
+    assert order.shop_status == "Függőben" and order.currency == "HUF"
+    assert [(li.sku, li.quantity, li.unit_price_excl_vat) for li in order.lines.all()] == [
+        ("LUE-01", Decimal("2.000"), Decimal("5500.0000")),
+        ("BOK-01", Decimal("1.000"), Decimal("8000.0000")),
+    ]
+    assert order.shipping_excl_vat == Decimal("1000.00") and order.grand_total == Decimal(placed["total"])
+    [sent] = visma.orders_with_ref(placed["innerId"])
+    assert [li["inventory"]["number"] for li in sent["lines"]] == ["LUE-01", "BOK-01", "FRAKT"]
+    assert sent["customer"]["number"] == "10003"
+
+
+def test_r7_stock_and_prices_of_many_products_go_in_one_batch_call_within_the_rate_limit(hungary, shoprenter, visma):
+    for sku in ("LUE-01", "BOK-01", "SJAL-01"):
+        visma.set_stock(sku, "MAIN", 3) if sku in visma.state.items else None
+    from connectors.platforms.shoprenter.connector import ShopRenterConnector
+    from connectors.records import PriceRecord, StockRecord
+    from connectors.services import connector_for
+
+    shop = connector_for(hungary.shop)
+    assert isinstance(shop, ShopRenterConnector)
+    outcome = shop.push_stock_and_prices(
+        stock=[StockRecord("LUE-01", Decimal("3"), "MAIN"), StockRecord("NOPE", Decimal("1"), "MAIN")],
+        prices=[PriceRecord("LUE-01", Decimal("5990")), PriceRecord("BOK-01", Decimal("8100"))],
+    )
+    assert outcome["LUE-01"] == (200, "") and outcome["BOK-01"] == (200, "")
+    assert outcome["NOPE"] == (404, "Product not found with sku: NOPE")
+    assert shoprenter.calls["POST /api/batch"] == 1
+    assert (shoprenter.state.products["LUE-01"]["stock1"], shoprenter.state.products["LUE-01"]["price"]) == (
+        "3",
+        "5990.0000",
+    )
+    assert shoprenter.calls["429"] == 0
+
+
+def test_s11_an_erp_status_moves_the_shoprenter_order_status(hungary, shoprenter, visma):
+    placed = shoprenter.place_order(items=[("LUE-01", 1)], customer_id=None, email="zoltan.k@example.hu")
+    connection_cycle(connection=hungary.shop)
+    process_due()
+    [sent] = visma.orders_with_ref(placed["innerId"])
+    visma.set_order_status(sent["orderNo"], "Shipping")
+    connection_cycle(connection=hungary.erp)
+    process_due()
+    order = shoprenter.state.orders[int(placed["innerId"])]
+    assert order["orderStatus"]["href"].endswith("b3JkZXJTdGF0dXMtb3JkZXJfc3RhdHVzX2lkPTI=")  # status 2
+    transfer = Transfer.objects.get(kind=TransferKind.ORDER_STATUS, connection=hungary.shop)
+    assert transfer.state == TransferState.SENT
+
+
+def test_a_wrong_api_client_secret_marks_the_connection_as_needing_credentials(hungary, shoprenter):
+    hungary.shop.credentials = {"client_id": shoprenter.client_id, "client_secret": "wrong"}
+    hungary.shop.save()
+    [run] = connection_cycle(connection=hungary.shop)[:1]
+    hungary.shop.refresh_from_db()
+    assert hungary.shop.auth_state == "needs_credentials"
+    assert "refused the API client" in hungary.shop.auth_error

@@ -66,6 +66,7 @@ class Capability(enum.StrEnum):
     UPDATE_PRODUCTS = "update_products"  # ERP changes, renames and deactivations reach the shop (S2, S5)
     PULL_DISCOUNT_CODES = "pull_discount_codes"  # the shop's own list of discount codes (R4)
     PUSH_DOCUMENTS = "push_documents"  # invoices, shipments, credit notes made in the portal (M2-M4)
+    BATCH_PUSH = "batch_push"  # stock and prices of many products in one call, a result per product
     # ERPs
     CUSTOMERS = "customers"
     ITEMS = "items"
@@ -201,6 +202,13 @@ class ShopConnector(Connector):
 
     def push_prices(self, items: Sequence[PriceRecord]) -> None:
         """Set the shop's normal sale price excl. VAT of these SKUs (PUSH_PRICES, R7)."""
+        raise NotImplementedError
+
+    def push_stock_and_prices(
+        self, stock: Sequence[StockRecord] = (), prices: Sequence[PriceRecord] = ()
+    ) -> dict[str, tuple[int, str]]:
+        """Stock and prices of many SKUs in the platform's batch call(s) (BATCH_PUSH): SKU -> (status of
+        its own sub-request, error text or ""). The engine settles each product's transfer from it."""
         raise NotImplementedError
 
     def push_document(self, document: ShopDocumentRecord) -> str:

@@ -68,8 +68,9 @@ class DbRateLimiter(RateLimiter):
                 RateWindow.objects.filter(connection_id=self.connection_id, second__lt=old).delete()
                 return
             except IntegrityError:
-                # The slot is taken: wait for the next one.
-                time.sleep(max(0.0, (slot + 1) * self.slot_seconds - time.time()))
+                # The slot is taken: wait for the next one (a hair past its start, so float
+                # rounding cannot put this worker back into the slot it just found taken).
+                time.sleep(max(0.001, (slot + 1) * self.slot_seconds - time.time() + 1e-6))
 
 
 def connector_for(connection: Connection) -> Connector:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django_q.tasks import async_task
 
+from .flows.batches import batch_push, batchable
 from .flows.cycles import connection_cycle, connection_test
-from .models import Connection
+from .models import Connection, Transfer
 from .pulls import runs_watchdog
 from .selectors import connections_due, transfers_due
 from .transfers import transfer_process, transfers_watchdog
@@ -20,14 +21,27 @@ def tick() -> dict[str, int]:
     for connection in cycles:
         async_task("connectors.tasks.run_cycle", connection.pk, q_options={"group": "cycles"})
     due = list(transfers_due(limit=settings.TRANSFER_TICK_BATCH))
-    for transfer_id in due:
-        async_task("connectors.tasks.process_transfer", transfer_id, q_options={"group": "transfers"})
-    return {"watchdog": stuck, "cycles": len(cycles), "transfers": len(due)}
+    # Stock and prices of a shop with a batch call go in one batch run, the rest one task each.
+    connections: dict[int, Connection] = {}
+    batches: set[int] = set()
+    for transfer in Transfer.objects.filter(pk__in=due).select_related("connection"):
+        connections.setdefault(transfer.connection_id, transfer.connection)
+        if batchable(connections[transfer.connection_id], transfer.kind):
+            batches.add(transfer.connection_id)
+        else:
+            async_task("connectors.tasks.process_transfer", transfer.pk, q_options={"group": "transfers"})
+    for connection_id in batches:
+        async_task("connectors.tasks.push_batch", connection_id, q_options={"group": "transfers"})
+    return {"watchdog": stuck, "cycles": len(cycles), "transfers": len(due), "batches": len(batches)}
 
 
 def run_cycle(connection_id: int) -> list[str]:
     connection = Connection.objects.get(pk=connection_id)
     return [f"{run.kind}:{run.status}" for run in connection_cycle(connection=connection)]
+
+
+def push_batch(connection_id: int) -> dict[str, int]:
+    return dict(batch_push(connection=Connection.objects.get(pk=connection_id)))
 
 
 def process_transfer(transfer_id: int) -> str | None:

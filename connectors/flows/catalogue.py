@@ -36,6 +36,7 @@ from ..pulls import pull_stream
 from ..records import ItemRecord, ProductRecord
 from ..services import erp_connector, shop_connector
 from ..transfers import AttemptLog, handles, remote_create, transfer_lookup, transfer_queue
+from .batches import batch_enqueue, batchable
 
 logger = logging.getLogger("connectors.engine")
 
@@ -188,7 +189,10 @@ def item_into_shop(
     bind_to(integration.erp, product, key, synced={**seen, **incoming}, shared=True, remote_updated_at=item.updated_at)
     queued = False
     if "price_excl_vat" in changes and Capability.PUSH_PRICES in shop.capabilities:
-        transfer_queue(connection=integration.shop, obj=product, kind=TransferKind.PRICE)  # R7, either way
+        batched = batchable(integration.shop, TransferKind.PRICE)
+        transfer_queue(connection=integration.shop, obj=product, kind=TransferKind.PRICE, task=not batched)  # R7
+        if batched:
+            batch_enqueue(connection=integration.shop)
         queued = True
     if set(changes) - {"price_excl_vat"} and integration.products_to_shop:
         if Capability.UPDATE_PRODUCTS in shop.capabilities:

@@ -34,6 +34,7 @@ from ..transfers import (
     handles,
     transfer_queue,
 )
+from .batches import batch_enqueue, batchable
 
 logger = logging.getLogger("connectors.engine")
 
@@ -71,9 +72,10 @@ def _stock_of_shop(
         StockLevel.objects.update_or_create(
             product=product, warehouse=warehouse, defaults={"physical": record.quantity}
         )
-        transfer_queue(connection=integration.shop, obj=product, kind=TransferKind.STOCK)
+        transfer_queue(connection=integration.shop, obj=product, kind=TransferKind.STOCK, task=not batched)
         return True, True
 
+    batched = batchable(integration.shop, TransferKind.STOCK)
     for record in erp.stock(integration.warehouse_code, items=sorted(products)):
         connection_cycle_heartbeat(connection_id=connection.pk)
         counts["read"] += 1
@@ -87,6 +89,8 @@ def _stock_of_shop(
             label=lambda r: _("stock of %(sku)s") % {"sku": r.sku},
             counts=counts,
         )
+    if batched and counts["changed"]:
+        batch_enqueue(connection=integration.shop)
 
 
 @handles(TransferKind.STOCK)

@@ -64,11 +64,12 @@ def transfer_ensure(*, connection: Connection, obj: models.Model, kind: str) -> 
     return transfer
 
 
-def transfer_queue(*, connection: Connection, obj: models.Model, kind: str) -> Transfer:
+def transfer_queue(*, connection: Connection, obj: models.Model, kind: str, task: bool = True) -> Transfer:
     """Ensure the transfer (``transfer_ensure``) and queue it for a worker once this
-    transaction commits, when it is due to go; return it."""
+    transaction commits, when it is due to go; return it. ``task=False``: leave it due for
+    a batch run (``flows.batches``) instead of a task of its own."""
     transfer = transfer_ensure(connection=connection, obj=obj, kind=kind)
-    if transfer.state == TransferState.PENDING:
+    if transfer.state == TransferState.PENDING and task:
         enqueue("connectors.tasks.process_transfer", transfer.pk)
     return transfer
 

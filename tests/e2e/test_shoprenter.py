@@ -123,3 +123,48 @@ def test_a_wrong_api_client_secret_marks_the_connection_as_needing_credentials(h
     hungary.shop.refresh_from_db()
     assert hungary.shop.auth_state == "needs_credentials"
     assert "refused the API client" in hungary.shop.auth_error
+
+
+def test_r7_one_percent_of_10000_skus_changed_goes_in_one_batch_call_and_nothing_else(hungary, shoprenter, monkeypatch):
+    """100 of 10 000 products changed: the minute's tick groups their stock and price transfers into one
+    batch run, which makes exactly one /batch call (100 sub-requests), no other write, no 429."""
+    from connectors.flows.batches import batch_push
+    from connectors.models import TransferKind
+    from connectors.tasks import tick
+    from connectors.transfers import transfer_ensure
+    from inventory.models import Product, StockLevel, Warehouse
+
+    warehouse = Warehouse.objects.get_or_create(code="MAIN", defaults={"name": "Main"})[0]
+    for i in range(10_000):
+        shoprenter.add_product(f"SKU-{i:05d}", f"Termék {i}", "1000", stock=5)
+    products = Product.objects.bulk_create(
+        Product(shop=hungary.shop, sku=f"SKU-{i:05d}", name=f"Termék {i}", price_excl_vat=Decimal("1000"))
+        for i in range(10_000)
+    )
+    StockLevel.objects.bulk_create(StockLevel(product=p, warehouse=warehouse, physical=Decimal(5)) for p in products)
+    changed = products[::100]  # 1 %
+    for product in changed:
+        StockLevel.objects.filter(product=product).update(physical=Decimal(2))
+        transfer_ensure(connection=hungary.shop, obj=product, kind=TransferKind.STOCK)
+    for product in changed[:20]:
+        Product.objects.filter(pk=product.pk).update(price_excl_vat=Decimal("1200"))
+        transfer_ensure(connection=hungary.shop, obj=product, kind=TransferKind.PRICE)
+    queued: list[tuple] = []
+    monkeypatch.setattr("connectors.tasks.async_task", lambda *args, **kwargs: queued.append(args))
+    tick()
+    assert [args for args in queued if args[0] == "connectors.tasks.push_batch"] == [
+        ("connectors.tasks.push_batch", hungary.shop.pk)
+    ]
+    assert not [args for args in queued if args[0] == "connectors.tasks.process_transfer"]
+    writes_before = {k: v for k, v in shoprenter.calls.items() if not k.startswith("GET")}
+    counts = batch_push(connection=hungary.shop)
+    assert counts["sent"] == 120 and counts["failed"] == 0
+    writes = {k: v - writes_before.get(k, 0) for k, v in shoprenter.calls.items() if not k.startswith("GET")}
+    writes = {k: v for k, v in writes.items() if v and "/oauth/" not in k}  # (the token is no write)
+    assert writes.pop("POST /api/batch") == 1
+    assert shoprenter.calls["429"] == 0
+    assert set(writes) <= {"batch POST /api/productExtend", "batch PUT /api/productExtend"}  # the sub-requests
+    assert sum(writes.values()) == 100  # one sub-request per product: stock and price together
+    assert shoprenter.state.products["SKU-00000"]["stock1"] == "2"
+    assert shoprenter.state.products["SKU-00000"]["price"] == "1200.0000"
+    assert not Transfer.objects.exclude(state=TransferState.SENT).filter(kind__in=["stock", "price"]).exists()

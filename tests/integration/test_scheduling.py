@@ -28,7 +28,7 @@ def test_p3_tick_enqueues_due_cycles_and_due_transfers(world):
     Connection.objects.filter(pk=world.erp.pk).update(enabled=False)  # disabled: neither cycles nor transfers
     OrmQ.objects.all().delete()
     counts = tick()
-    assert counts == {"watchdog": 0, "cycles": 1, "transfers": 0}
+    assert counts == {"watchdog": 0, "cycles": 1, "transfers": 0, "batches": 0}
     Connection.objects.filter(pk=world.erp.pk).update(enabled=True)
     OrmQ.objects.all().delete()
     counts = tick()

@@ -31,7 +31,13 @@ class ShopRenterConnector(ShopConnector):
     key = "shoprenter"
     label = "ShopRenter"
     capabilities = frozenset(
-        {Capability.PULL_ORDERS, Capability.PUSH_ORDER_STATUS, Capability.PUSH_STOCK, Capability.PUSH_PRICES}
+        {
+            Capability.PULL_ORDERS,
+            Capability.PUSH_ORDER_STATUS,
+            Capability.PUSH_STOCK,
+            Capability.PUSH_PRICES,
+            Capability.BATCH_PUSH,
+        }
     )
     # 3 requests per second per application and shop (documented); enforced across workers.
     default_calls_per_second = 3

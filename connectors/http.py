@@ -14,8 +14,10 @@ removed, and passes through the connection's rate limiter first.
 from __future__ import annotations
 
 import email.utils
+import hashlib
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from html import unescape
@@ -263,6 +265,62 @@ class HttpClient:
         logger.info(
             "%s %s -> %s in %dms", method, redact(url, self.secrets), status, (time.monotonic() - started) * 1000
         )
+
+
+# Client-credentials tokens of every platform, per process: (token URL, hash of the credentials) ->
+# (token, expiry). A changed (or wrong) secret never reuses a token issued for the old one.
+TOKENS: dict[tuple[str, str], tuple[str, float]] = {}
+_tokens_lock = threading.Lock()
+
+
+class TokenClient(HttpClient):
+    """An API behind an OAuth client-credentials token: cached until a minute before it expires,
+    renewed once when a call answers 401 (a 401 processed nothing). A platform gives
+    ``token_key`` (what identifies its credentials) and ``fetch_token`` (asks for one; raises its
+    ``token_refused`` error when the credentials are refused, which no renewal can fix)."""
+
+    token_refused: type[AuthError] = AuthError
+
+    def token_key(self) -> tuple[str, str]:
+        raise NotImplementedError
+
+    def fetch_token(self) -> tuple[str, float]:
+        """(access token, seconds valid)."""
+        raise NotImplementedError
+
+    def token(self, *, renew: bool = False) -> str:
+        """A cached access token, fetched when missing, expiring or ``renew``."""
+        key = self.token_key()
+        with _tokens_lock:
+            cached = TOKENS.get(key)
+            if cached and not renew and cached[1] > time.time() + 60:
+                return cached[0]
+        token, lifetime = self.fetch_token()
+        self.secrets.append(token)
+        with _tokens_lock:
+            TOKENS[key] = (token, time.time() + lifetime)
+        return token
+
+    def auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token()}"}
+
+    def request(self, method: str, path: str, *, retry_auth: bool = True, **kwargs: Any) -> requests.Response:
+        try:
+            return super().request(method, path, **kwargs)
+        except AuthError as exc:
+            if (
+                isinstance(exc, self.token_refused)
+                or not retry_auth
+                or exc.http_status != 401
+                or not kwargs.get("authenticate", True)
+            ):
+                raise
+            self.token(renew=True)
+            return super().request(method, path, **kwargs)
+
+
+def credentials_hash(*parts: str) -> str:
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
 
 def html_text(text: str) -> str:

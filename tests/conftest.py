@@ -42,10 +42,11 @@ def _fresh_fakes():
 def _fresh_process_caches():
     """Token and rate-limit caches are per process and keyed by URL: an emulator that
     reuses a port of an earlier test must not inherit its token or exhausted window."""
+    from connectors import http
     from connectors.platforms.visma_net import client
     from connectors.services import erp_items_forget
 
-    client._tokens.clear()
+    http.TOKENS.clear()
     client._windows.clear()
     erp_items_forget()
     yield

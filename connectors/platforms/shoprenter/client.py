@@ -6,27 +6,20 @@ every request: both headers are always sent.
 
 from __future__ import annotations
 
-import hashlib
-import threading
-import time
 from typing import Any
 
 import requests
 
 from connectors.base import RateLimiter
 from connectors.exceptions import AuthError, PermanentError, RetryableError
-from connectors.http import HttpClient
-
-# Tokens per (token URL, credentials), shared by the clients of one process until shortly before expiry.
-_tokens: dict[tuple[str, str], tuple[str, float]] = {}
-_lock = threading.Lock()
+from connectors.http import TokenClient, credentials_hash
 
 
 class TokenRefused(AuthError):
     """The OAuth server refused the client id or secret: asking again will not help."""
 
 
-class ShopRenterClient(HttpClient):
+class ShopRenterClient(TokenClient):
     """``base_url``: the shop's API2 root, e.g. https://myshop.api2.myshoprenter.hu/api/;
     ``token_url``: https://oauth.app.shoprenter.net/myshop/app/token."""
 
@@ -43,12 +36,12 @@ class ShopRenterClient(HttpClient):
         super().__init__(base_url, limiter=limiter, secrets=[client_secret], read_timeout=read_timeout)
         self.token_url, self.client_id, self.client_secret = token_url, client_id, client_secret
 
-    def token(self, *, renew: bool = False) -> str:
-        key = (self.token_url, hashlib.sha256(f"{self.client_id}\x00{self.client_secret}".encode()).hexdigest())
-        with _lock:
-            cached = _tokens.get(key)
-            if cached and not renew and cached[1] > time.time() + 60:
-                return cached[0]
+    token_refused = TokenRefused
+
+    def token_key(self) -> tuple[str, str]:
+        return (self.token_url, credentials_hash(self.client_id, self.client_secret))
+
+    def fetch_token(self) -> tuple[str, float]:
         try:
             response = self.request(
                 "POST",
@@ -76,29 +69,13 @@ class ShopRenterClient(HttpClient):
             lifetime = min(max(float(body.get("expires_in", 3600)), 120.0), 86_400.0)
         except (TypeError, ValueError):
             lifetime = 3600.0
-        self.secrets.append(token)
-        with _lock:
-            _tokens[key] = (token, time.time() + lifetime)
-        return token
-
-    def auth_headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token()}"}
+        return token, lifetime
 
     def request(self, method: str, path: str, *, retry_auth: bool = True, **kwargs: Any) -> requests.Response:
-        headers = {
-            "Accept": "application/json",
-            "Content-Type": "application/json",
-            **(kwargs.pop("headers", None) or {}),
-        }
-        try:
-            return super().request(method, path, headers=headers, **kwargs)
-        except TokenRefused:
-            raise
-        except AuthError as exc:
-            if not retry_auth or exc.http_status != 401 or not kwargs.get("authenticate", True):
-                raise
-            self.token(renew=True)  # expired or revoked: a 401 processed nothing
-            return super().request(method, path, headers=headers, **kwargs)
+        # JSON both ways: the API answers XML unless asked, and requires a Content-Type on every call.
+        headers = {"Accept": "application/json", "Content-Type": "application/json"}
+        headers.update(kwargs.pop("headers", None) or {})
+        return super().request(method, path, retry_auth=retry_auth, headers=headers, **kwargs)
 
     def error_message(self, response: requests.Response) -> str:
         """The body shape of API errors is not documented; read ``message`` (and the inner code) when

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 import time
@@ -12,7 +11,7 @@ import requests
 
 from connectors.base import RateLimiter
 from connectors.exceptions import AuthError, PermanentError, RetryableError
-from connectors.http import HttpClient
+from connectors.http import TokenClient, credentials_hash
 
 from .mapping import classify_error
 
@@ -23,10 +22,8 @@ SCOPE = (
     "vismanet_erp_service_api:read vismanet_erp_service_api:update"
 )
 
-# Tokens are shared by every client in the process until shortly before expiry:
-# Visma Connect counts token requests too. The key covers every credential, so a
-# changed (or wrong) secret never reuses a token issued for the old one.
-_tokens: dict[tuple[str, str], tuple[str, float]] = {}
+# Tokens are shared by every client in the process until shortly before expiry
+# (connectors.http.TOKENS): Visma Connect counts token requests too.
 _tokens_lock = threading.Lock()
 # The last X-RateLimit-Remaining / reset time seen per (API, tenant): every client
 # in the process stops calling when the window is used up.
@@ -67,7 +64,7 @@ class TokenRefused(AuthError):
     """Visma Connect refused to issue a token: renewing it again will not help."""
 
 
-class VismaClient(HttpClient):
+class VismaClient(TokenClient):
     """Visma Connect client-credentials token, renewed on 401; reads X-RateLimit-* headers."""
 
     def __init__(
@@ -89,17 +86,12 @@ class VismaClient(HttpClient):
 
     # --- auth -----------------------------------------------------------------
 
-    @property
-    def _token_key(self) -> tuple[str, str]:
-        secret = "\x00".join((self.client_id, self.client_secret, self.tenant_id))
-        return (self.token_url, hashlib.sha256(secret.encode()).hexdigest())
+    token_refused = TokenRefused
 
-    def token(self, *, renew: bool = False) -> str:
-        """A cached access token, fetched when missing, expiring or ``renew``."""
-        with _tokens_lock:
-            cached = _tokens.get(self._token_key)
-            if cached and not renew and cached[1] > time.time() + 60:
-                return cached[0]
+    def token_key(self) -> tuple[str, str]:
+        return (self.token_url, credentials_hash(self.client_id, self.client_secret, self.tenant_id))
+
+    def fetch_token(self) -> tuple[str, float]:
         try:
             response = self.request(
                 "POST",
@@ -125,27 +117,11 @@ class VismaClient(HttpClient):
                 http_status=exc.http_status,
                 response_excerpt=exc.response_excerpt,
             ) from exc
-        token, expires_in = parse_token(response.text)
-        self.secrets.append(token)
-        with _tokens_lock:
-            _tokens[self._token_key] = (token, time.time() + expires_in)
-        return token
-
-    def auth_headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token()}"}
+        return parse_token(response.text)
 
     def request(self, method: str, path: str, *, retry_auth: bool = True, **kwargs: Any) -> requests.Response:
         self._respect_rate_limit()
-        try:
-            return super().request(method, path, **kwargs)
-        except TokenRefused:
-            raise
-        except AuthError as exc:
-            if not retry_auth or exc.http_status != 401 or not kwargs.get("authenticate", True):
-                raise
-            # An expired or revoked token: renew once. A 401 means nothing was processed.
-            self.token(renew=True)
-            return super().request(method, path, **kwargs)
+        return super().request(method, path, retry_auth=retry_auth, **kwargs)
 
     # --- rate limit ----------------------------------------------------------
 

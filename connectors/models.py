@@ -620,3 +620,19 @@ class ShopCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.code}"
+
+
+class WebhookDelivery(models.Model):
+    """One webhook a shop sent (by the hash of its body): a repeated delivery is recognised and
+    not acted on twice."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="webhook_deliveries")
+    key = models.CharField(max_length=64)
+    event = models.CharField(max_length=60, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["connection", "key"], name="uniq_webhook_delivery")]
+
+    def __str__(self) -> str:
+        return f"{self.connection_id}: {self.event} {self.key[:12]}"

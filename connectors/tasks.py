@@ -7,6 +7,7 @@ from django_q.tasks import async_task
 
 from .flows.batches import batch_push, batchable
 from .flows.cycles import connection_cycle, connection_test
+from .flows.orders_in import shop_pull_orders
 from .models import Connection, Transfer
 from .pulls import runs_watchdog
 from .selectors import connections_due, transfers_due
@@ -33,6 +34,11 @@ def tick() -> dict[str, int]:
     for connection_id in batches:
         async_task("connectors.tasks.push_batch", connection_id, q_options={"group": "transfers"})
     return {"watchdog": stuck, "cycles": len(cycles), "transfers": len(due), "batches": len(batches)}
+
+
+def pull_orders(connection_id: int) -> str:
+    """A shop's orders pulled now (a webhook's nudge): re-read from its API, never from the webhook."""
+    return shop_pull_orders(connection=Connection.objects.get(pk=connection_id)).status
 
 
 def run_cycle(connection_id: int) -> list[str]:

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from connectors.api import ConnectionViewSet, ImportProblemViewSet, SyncRunViewSet, TransferViewSet
+from connectors.webhooks import webhook_intake
 from customers.api import ConflictViewSet
 from documents.api import CreditNoteViewSet, InvoiceViewSet, ShipmentViewSet
 from orders.api import OrderViewSet
@@ -26,4 +27,5 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/", include(router.urls)),
+    path("hooks/<int:connection_id>/<str:token>/", webhook_intake, name="webhook-intake"),
 ]

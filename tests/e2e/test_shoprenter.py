@@ -168,3 +168,41 @@ def test_r7_one_percent_of_10000_skus_changed_goes_in_one_batch_call_and_nothing
     assert shoprenter.state.products["SKU-00000"]["stock1"] == "2"
     assert shoprenter.state.products["SKU-00000"]["price"] == "1200.0000"
     assert not Transfer.objects.exclude(state=TransferState.SENT).filter(kind__in=["stock", "price"]).exists()
+
+
+# --- webhooks -------------------------------------------------------------------------
+
+
+def test_r1_a_webhook_with_the_right_secret_queues_one_pull_and_a_repeat_queues_nothing(
+    hungary, shoprenter, client, django_capture_on_commit_callbacks, monkeypatch
+):
+    from connectors.webhooks import webhook_token
+
+    queued: list[tuple] = []
+    monkeypatch.setattr("django_q.tasks.async_task", lambda *args, **kwargs: queued.append(args))
+    token = webhook_token(connection=hungary.shop)
+    body = b'{"orders":{"order":[{"innerId":"1234","storeName":"demoshop"}]}}'
+    url = f"/hooks/{hungary.shop.pk}/{token}/"
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post(url, body, content_type="application/json")
+        again = client.post(url, body, content_type="application/json")
+    assert (first.status_code, again.status_code) == (202, 200)
+    assert queued == [("connectors.tasks.pull_orders", hungary.shop.pk)]  # one pull: the order is re-read
+
+
+@pytest.mark.parametrize("token", ["wrong", ""])
+def test_a_webhook_with_a_bad_or_missing_secret_is_refused_and_logged(hungary, client, token, caplog):
+    from connectors.webhooks import webhook_token
+
+    webhook_token(connection=hungary.shop)
+    response = client.post(f"/hooks/{hungary.shop.pk}/{token or 'x'}/", b"{}", content_type="application/json")
+    assert response.status_code == 403
+    assert "Webhook refused" in caplog.text
+
+
+def test_r1_an_order_whose_webhook_was_lost_arrives_with_the_next_scheduled_pull(hungary, shoprenter):
+    from connectors.tasks import pull_orders
+
+    placed = shoprenter.place_order(items=[("LUE-01", 1)], customer_id=None, email="zoltan.k@example.hu")
+    assert pull_orders(hungary.shop.pk) == "ok"  # no webhook came: the schedule's pull finds it
+    assert Order.objects.filter(shop=hungary.shop, number=placed["innerId"]).exists()

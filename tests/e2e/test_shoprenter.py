@@ -206,3 +206,43 @@ def test_r1_an_order_whose_webhook_was_lost_arrives_with_the_next_scheduled_pull
     placed = shoprenter.place_order(items=[("LUE-01", 1)], customer_id=None, email="zoltan.k@example.hu")
     assert pull_orders(hungary.shop.pk) == "ok"  # no webhook came: the schedule's pull finds it
     assert Order.objects.filter(shop=hungary.shop, number=placed["innerId"]).exists()
+
+
+def test_r2_two_shoprenter_shops_on_one_erp_keep_their_series_and_warehouses(hungary, shoprenter, visma):
+    from connectors.tasks import push_batch
+
+    import itertools
+
+    second = ShopRenterEmulator(shop="gyorshop").start()
+    second._ids = itertools.count(50_001)  # the second shop's own order numbers
+    try:
+        seed_demo(second)
+        second_shop = shoprenter_shop(second, name="ShopRenter Győr")
+        gyor = Integration.objects.get(pk=hungary.pk)
+        gyor.pk, gyor.shop = None, second_shop
+        gyor.numbering_series, gyor.warehouse_code = "WO", "GYR"
+        gyor.save()
+        visma.state.order_types.add("WO")
+        visma.set_stock("LUE-01", "MAIN", 4)
+        visma.set_stock("LUE-01", "GYR", 9)
+        first = shoprenter.place_order(items=[("LUE-01", 1)], customer_id=None, email="zoltan.k@example.hu")
+        other = second.place_order(items=[("LUE-01", 1)], customer_id=None, email="zoltan.k@example.hu")
+        for connection in (hungary.shop, second_shop):
+            connection_cycle(connection=connection)
+            process_due()
+        [sent_first] = visma.orders_with_ref(first["innerId"])
+        [sent_other] = visma.orders_with_ref(other["innerId"])
+        assert (sent_first["orderType"], sent_other["orderType"]) == ("SO", "WO")
+        # (ShopRenter's product pull is still to come: the shops' products are mirrored here by hand.)
+        from inventory.models import Product
+
+        for connection in (hungary.shop, second_shop):
+            Product.objects.create(shop=connection, sku="LUE-01", reference="LUE-01", name="Kötött sapka")
+        connection_cycle(connection=hungary.erp)
+        for connection in (hungary.shop, second_shop):
+            push_batch(connection.pk)
+        assert shoprenter.state.products["LUE-01"]["stock1"] == "4"  # MAIN -> stock1 in the first shop
+        assert second.state.products["LUE-01"]["stock2"] == "9"  # GYR -> stock2 in the second
+        assert shoprenter.calls["429"] == second.calls["429"] == 0
+    finally:
+        second.stop()

@@ -209,9 +209,9 @@ def test_r1_an_order_whose_webhook_was_lost_arrives_with_the_next_scheduled_pull
 
 
 def test_r2_two_shoprenter_shops_on_one_erp_keep_their_series_and_warehouses(hungary, shoprenter, visma):
-    from connectors.tasks import push_batch
-
     import itertools
+
+    from connectors.tasks import push_batch
 
     second = ShopRenterEmulator(shop="gyorshop").start()
     second._ids = itertools.count(50_001)  # the second shop's own order numbers

@@ -233,11 +233,6 @@ def test_r2_two_shoprenter_shops_on_one_erp_keep_their_series_and_warehouses(hun
         [sent_first] = visma.orders_with_ref(first["innerId"])
         [sent_other] = visma.orders_with_ref(other["innerId"])
         assert (sent_first["orderType"], sent_other["orderType"]) == ("SO", "WO")
-        # (ShopRenter's product pull is still to come: the shops' products are mirrored here by hand.)
-        from inventory.models import Product
-
-        for connection in (hungary.shop, second_shop):
-            Product.objects.create(shop=connection, sku="LUE-01", reference="LUE-01", name="Kötött sapka")
         connection_cycle(connection=hungary.erp)
         for connection in (hungary.shop, second_shop):
             push_batch(connection.pk)
@@ -246,3 +241,20 @@ def test_r2_two_shoprenter_shops_on_one_erp_keep_their_series_and_warehouses(hun
         assert shoprenter.calls["429"] == second.calls["429"] == 0
     finally:
         second.stop()
+
+
+def test_r4_shoprenter_products_are_downloaded_with_net_price_status_and_the_shops_vat(hungary, shoprenter):
+    from inventory.models import Product
+
+    shoprenter.state.products["SJAL-01"]["status"] = "0"
+    connection_cycle(connection=hungary.shop)
+    products = {p.sku: p for p in Product.objects.filter(shop=hungary.shop)}
+    assert set(products) == {"LUE-01", "BOK-01", "SJAL-01"}
+    lue = products["LUE-01"]
+    assert (lue.name, lue.price_excl_vat, lue.vat_rate, lue.reference) == (
+        "Kötött sapka",
+        Decimal("5500"),
+        Decimal("27"),
+        "LUE-01",
+    )
+    assert products["SJAL-01"].status == "inactive"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,7 +14,7 @@ from connectors import parsing
 from connectors.base import Capability, ConnectionSettings, ShopConnector
 from connectors.exceptions import PermanentError, RetryableError
 from connectors.http import iter_pages
-from connectors.records import BadRecord, OrderRecord, PriceRecord, StockRecord
+from connectors.records import BadRecord, OrderRecord, PriceRecord, ProductRecord, StockRecord
 
 from . import mapping
 from .client import ShopRenterClient
@@ -33,12 +34,14 @@ class ShopRenterConnector(ShopConnector):
     capabilities = frozenset(
         {
             Capability.PULL_ORDERS,
+            Capability.PULL_PRODUCTS,
             Capability.PUSH_ORDER_STATUS,
             Capability.PUSH_STOCK,
             Capability.PUSH_PRICES,
             Capability.BATCH_PUSH,
         }
     )
+    product_fields = frozenset({"number", "sku", "name", "price_excl_vat", "vat_rate", "weight", "active"})
     # 3 requests per second per application and shop (documented); enforced across workers.
     default_calls_per_second = 3
 
@@ -102,6 +105,23 @@ class ShopRenterConnector(ShopConnector):
             label=lambda raw: f"order {raw.get('innerId') or '?'}",
             stamp=lambda raw: mapping.parse_time(raw.get("dateUpdated"), self.zone),
             hint=_("Correct the order in ShopRenter; it is imported again by the next sync."),
+        )
+
+    def pull_products(self, since: dt.datetime | None) -> Iterator[ProductRecord | BadRecord]:
+        """Products updated since ``since`` (``productExtend?updatedAfter=``)."""
+        params: dict[str, Any] = {}
+        if since is not None:
+            params["updatedAfter"] = mapping.format_time(since, self.zone)
+        vat_rate = Decimal(str(self.settings.parameters.get("vat_rate", "27")))
+        return parsing.parse_each(
+            self._pages("productExtend", params),
+            lambda raw: mapping.parse_product(
+                raw, zone=self.zone, vat_rate=vat_rate, sku_is_item_number=self._sku_is_item_number
+            ),
+            ident=lambda raw: str(raw.get("id") or ""),
+            label=lambda raw: f"product {raw.get('sku') or '?'}",
+            stamp=lambda raw: mapping.parse_time(raw.get("dateUpdated"), self.zone),
+            hint=_("Correct the product in ShopRenter; it is imported again by the next sync."),
         )
 
     def fetch_order(self, external_id: str) -> OrderRecord:

@@ -318,9 +318,12 @@ class ShopRenterEmulator(Emulator):
             return Reply(200, order)
 
     def list_products(self, request: Request) -> Reply:
-        sku = request.arg("sku")
+        sku, after = request.arg("sku"), request.arg("updatedAfter")
+        if after and not _valid_datetime(after):
+            raise _error(400, 40009, f"The given datetime parameter: {after} is invalid!")
         with self.lock:
             items = [p for p in self.state.products.values() if not sku or p["sku"] == sku]
+            items = [p for p in items if not after or p["dateUpdated"] >= after]
             return self._page(request, "productExtend", items)
 
     def _write_product(self, product: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from connectors import parsing
-from connectors.records import AddressRecord, CustomerRecord, DiscountRecord, OrderLineRecord, OrderRecord
+from connectors.records import (
+    AddressRecord,
+    CustomerRecord,
+    DiscountRecord,
+    OrderLineRecord,
+    OrderRecord,
+    ProductRecord,
+)
 
 STOCK_SLOTS = ("stock1", "stock2", "stock3", "stock4")
 
@@ -165,6 +172,30 @@ def parse_order(
         shipping_vat_rate=_dec(order.get("shippingMethodTaxRate"), "shippingMethodTaxRate"),
         grand_total=totals.get("TOTAL") or _dec(order.get("total"), "total"),
         raw=str(order)[:2000],
+    )
+
+
+def parse_product(
+    product: dict[str, Any], *, zone: ZoneInfo, vat_rate: Decimal, sku_is_item_number: bool = True
+) -> ProductRecord:
+    """A ``productExtend`` item -> a product. Its VAT rate sits behind the ``taxClass`` link, which an
+    expanded list does not resolve: the connection's ``vat_rate`` parameter stands in (27 by default)."""
+    sku = parsing.text(product.get("sku"), "sku", required=True)
+    descriptions = product.get("productDescriptions")
+    name = ""
+    if isinstance(descriptions, list) and descriptions and isinstance(descriptions[0], dict):
+        name = str(descriptions[0].get("name") or "")
+    weight = _dec(product.get("weight"), "weight")
+    return ProductRecord(
+        external_id=parsing.text(product.get("id"), "id", required=True),
+        sku=sku,
+        name=name or sku,
+        price_excl_vat=_dec(product.get("price"), "price"),
+        vat_rate=vat_rate,
+        reference=sku if sku_is_item_number else "",
+        active=str(product.get("status") or "1") == "1",
+        weight=weight or None,
+        updated_at=parse_time(product.get("dateUpdated"), zone),
     )
 
 

@@ -77,7 +77,7 @@ def test_wrong_password_is_an_auth_error_with_a_hint(client):
 @pytest.mark.parametrize("answer", [[], [0], [1, 2], ["7"], None, {"id": 7}, 7])
 def test_a_create_answer_without_exactly_one_new_id_is_ambiguous(answer):
     from connectors.exceptions import AmbiguousError
-    from connectors.platforms.tryton.connector import created_id
+    from connectors.platforms.tryton.base import created_id
 
     assert created_id([42], "sale") == 42
     with pytest.raises(AmbiguousError, match="not the id of one new record"):

@@ -9,7 +9,7 @@ variant (S6), taken from the parent row with the child's SKU and name.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -21,10 +21,6 @@ from connectors.records import (
     DiscountRecord,
     OrderLineRecord,
     OrderRecord,
-    PriceRecord,
-    ProductRecord,
-    ShopDocumentRecord,
-    StockRecord,
 )
 
 MAGENTO_TIME = "%Y-%m-%d %H:%M:%S"
@@ -316,88 +312,6 @@ def parse_order(
     )
 
 
-def parse_product(product: Mapping[str, Any], *, sku_is_item_number: bool) -> ProductRecord:
-    """A catalog product (``GET /V1/products``): the purchase price is the ``cost`` attribute,
-    the notes the ``description``, the reorder point the stock item's ``notify_stock_qty``."""
-    product = parsing.mapping(product, "product")
-    sku = _text(product, "sku", required=True)
-    stock_item = parsing.mapping(
-        parsing.mapping(product.get("extension_attributes"), "extension_attributes").get("stock_item"), "stock_item"
-    )
-    cost = _custom_attribute(product, "cost")
-    notify = stock_item.get("notify_stock_qty")
-    return ProductRecord(
-        external_id=_text(product, "id", required=True),
-        sku=sku,
-        name=_text(product, "name"),
-        price_excl_vat=_dec(product.get("price"), "price"),
-        reference=sku if sku_is_item_number else "",
-        is_service=product.get("type_id") == "virtual",
-        active=product.get("status", 1) in (1, "1"),
-        weight=_dec(product.get("weight"), "weight") if product.get("weight") not in (None, "") else None,
-        purchase_price=_dec(cost, "cost") if cost else None,
-        notes=_custom_attribute(product, "description"),
-        reorder_point=_dec(notify, "notify_stock_qty") if notify not in (None, "") else None,
-        updated_at=parse_time(product.get("updated_at")),
-        raw=parsing.excerpt(product),
-    )
-
-
-# Magento's product status codes (Magento\Catalog\Model\Product\Attribute\Source\Status).
-ENABLED, DISABLED = 1, 2
-VISIBLE_EVERYWHERE = 4  # visibility "Catalog, Search"
-
-
-def product_payload(record: ProductRecord, *, fields: frozenset[str] | None = None, product_id: str = "") -> dict:
-    """``{"product": …}`` for POST /V1/products (all of it) or PUT /V1/products/{sku} (``fields``).
-
-    A new product gets what S5 asks: stock 0, listed (visible in catalog and
-    search), its status per setting, its category. Where Adobe's docs say
-    nothing the choice is ours: the attribute set is the default one (4), a
-    product is "simple" (a service: "virtual").
-    """
-    every = fields is None
-    fields = fields or frozenset()
-    body: dict[str, Any] = {"sku": record.sku}
-    if product_id:
-        body["id"] = int(product_id)  # with the id, a PUT may carry a new sku: the product is renamed
-    if every:
-        body.update(
-            attribute_set_id=4,
-            type_id="virtual" if record.is_service else "simple",
-            visibility=VISIBLE_EVERYWHERE if record.listed else 1,
-        )
-    if every or "name" in fields:
-        body["name"] = record.name
-    if every or "price_excl_vat" in fields:
-        body["price"] = float(record.price_excl_vat)
-    if every or "active" in fields:
-        body["status"] = ENABLED if record.active else DISABLED
-    if (every or "weight" in fields) and record.weight is not None:
-        body["weight"] = float(record.weight)
-    custom = []
-    if (every or "purchase_price" in fields) and record.purchase_price is not None:
-        custom.append({"attribute_code": "cost", "value": str(record.purchase_price)})
-    if (every or "notes" in fields) and record.notes:
-        custom.append({"attribute_code": "description", "value": record.notes})
-    if custom:
-        body["custom_attributes"] = custom
-    stock_item: dict[str, Any] = {}
-    if every:
-        quantity = record.stock or Decimal("0")
-        stock_item.update(qty=float(quantity), is_in_stock=quantity > 0)
-    if (every or "reorder_point" in fields) and record.reorder_point is not None:
-        stock_item["notify_stock_qty"] = float(record.reorder_point)
-    extension: dict[str, Any] = {}
-    if stock_item:
-        extension["stock_item"] = stock_item
-    if every and record.category:
-        extension["category_links"] = [{"position": 0, "category_id": record.category}]
-    if extension:
-        body["extension_attributes"] = extension
-    return {"product": body}
-
-
 def parse_customer_card(customer: Mapping[str, Any], *, erp_number_attribute: str) -> CustomerRecord:
     """A registered customer (``GET /V1/customers/search``), addresses from its defaults (R4, S3)."""
     customer = parsing.mapping(customer, "customer")
@@ -436,66 +350,30 @@ def status_comment_payload(order_id: str, *, comment: str, status: str) -> dict[
     }
 
 
-def source_items_payload(items: Iterable[StockRecord], *, source_code: str) -> dict[str, Any]:
-    """POST /V1/inventory/source-items (MSI)."""
-    return {
-        "sourceItems": [
-            {"sku": s.sku, "source_code": source_code, "quantity": float(s.quantity), "status": int(s.quantity > 0)}
-            for s in items
-        ]
-    }
+# Products, stock and prices, and the portal's documents, live in their own modules; callers
+# use them through this one.
+from .mapping_catalogue import (  # noqa: E402
+    DISABLED,
+    ENABLED,
+    VISIBLE_EVERYWHERE,
+    base_prices_payload,
+    parse_product,
+    product_payload,
+    source_items_payload,
+    stock_item_payload,
+)
+from .mapping_documents import DOCUMENT_COMMENT, document_body, document_comment  # noqa: E402
 
-
-def stock_item_payload(item: StockRecord) -> dict[str, Any]:
-    """PUT /V1/products/{sku}/stockItems/{itemId} (legacy CatalogInventory)."""
-    return {"stockItem": {"qty": float(item.quantity), "is_in_stock": item.quantity > 0}}
-
-
-def base_prices_payload(items: Iterable[PriceRecord]) -> dict[str, Any]:
-    return {"prices": [{"sku": p.sku, "price": float(p.price_excl_vat), "store_id": 0} for p in items]}
-
-
-# --- documents made in the portal (M2-M4) -------------------------------------------------
-
-DOCUMENT_COMMENT = "Sync Portal {number}"
-
-
-def document_comment(number: str) -> str:
-    """The comment that carries the portal's number on a Magento invoice, shipment or credit memo.
-
-    Magento's document create calls take no external reference; their comment is
-    the one free field that can be read back (``GET /V1/invoices/{id}/comments``),
-    so it is how a document whose answer was lost is found again.
-    """
-    return DOCUMENT_COMMENT.format(number=number)
-
-
-def document_body(document: ShopDocumentRecord) -> dict[str, Any]:
-    """The body of ``POST /V1/order/{id}/invoice|ship|refund`` (or ``/V1/invoice/{id}/refund``).
-
-    Items name the order's own item ids. ``appendComment`` is false: the comment is
-    stored on the document, not e-mailed. For a credit memo the freight is always
-    stated: without ``shipping_amount`` Magento refunds all the shipping not yet
-    refunded, which is not what a credit note for one line means.
-    """
-    body: dict[str, Any] = {
-        "items": [{"order_item_id": int(line_id), "qty": float(qty)} for line_id, qty in document.lines],
-        "notify": document.notify,
-        "appendComment": False,
-        "comment": {"comment": document_comment(document.number), "is_visible_on_front": 0},
-    }
-    if document.kind == "invoice":
-        body["capture"] = document.capture
-    elif document.kind == "shipment":
-        body["tracks"] = [
-            {"track_number": number, "title": title, "carrier_code": code} for number, title, code in document.tracks
-        ]
-    elif document.kind == "credit_note":
-        body["arguments"] = {
-            "shipping_amount": float(document.shipping_amount),
-            "adjustment_positive": 0,
-            "adjustment_negative": 0,
-        }
-        if document.invoice_id:
-            body["isOnline"] = document.online
-    return body
+__all__ = [
+    "DISABLED",
+    "DOCUMENT_COMMENT",
+    "ENABLED",
+    "VISIBLE_EVERYWHERE",
+    "base_prices_payload",
+    "document_body",
+    "document_comment",
+    "parse_product",
+    "product_payload",
+    "source_items_payload",
+    "stock_item_payload",
+]

@@ -3,60 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
-from decimal import Decimal
+from collections.abc import Iterator
 from typing import Any
 
-from connectors.base import Capability, ConnectionSettings, ErpConnector
+from connectors.base import Capability, ConnectionSettings
 from connectors.exceptions import AmbiguousError, PermanentError
-from connectors.http import iter_pages
 from connectors.records import (
     AddressRecord,
     CustomerRecord,
     ErpCustomerRecord,
-    ErpInvoiceRecord,
     ErpOrderStatusRecord,
-    ErpShipmentRecord,
-    ItemRecord,
     SalesOrderRecord,
-    StockRecord,
     s7_note,
 )
 
 from . import mapping
+from .base import created_id
+from .catalogue import TrytonCatalogue
 from .client import TrytonClient
+from .documents import TrytonDocuments
 
-PAGE_SIZE = 100
-ITEM_FIELDS = [
-    "code",
-    "rec_name",
-    "active",
-    "write_date",
-    "create_date",
-    "cost_price",
-    "template.name",
-    "template.write_date",
-    "template.list_price",
-    "template.type",
-]
 SALE_FIELDS = ["number", "reference", "state", "invoice_state", "shipment_state", "write_date", "create_date"]
 
 
-def created_id(result: Any, what: str) -> int:
-    """The id of the one record a ``create`` made: Tryton answers ``[id]``.
-
-    Anything else does not say what was made, so the create counts as
-    ambiguous and the engine looks it up.
-    """
-    if isinstance(result, list) and len(result) == 1 and isinstance(result[0], int) and result[0] > 0:
-        return result[0]
-    raise AmbiguousError(
-        f"Tryton answered the new {what} with {str(result)[:200]!s}, not the id of one new record.",
-        hint="Whether it was created is unknown; it is looked up before any new attempt.",
-    )
-
-
-class TrytonConnector(ErpConnector):
+class TrytonConnector(TrytonCatalogue, TrytonDocuments):
     """Tryton: parties are customers (number = party code), products by code, sales by reference.
 
     Parameters: ``workflow`` ("confirm" default, "quote", "draft"), ``payment_term``
@@ -183,123 +153,6 @@ class TrytonConnector(ErpConnector):
         return row["code"] or str(party_id)
 
     # --- items and stock ---------------------------------------------------------------
-
-    def _products(self, codes: Iterable[str]) -> dict[str, dict[str, Any]]:
-        codes = sorted(set(codes))
-        if not codes:
-            return {}
-        rows = self.client.call(
-            "product.product",
-            "search_read",
-            [("code", "in", codes)],
-            0,
-            None,
-            None,
-            ["code", "rec_name", "default_uom", "list_price", "active"],
-        )
-        return {r["code"]: r for r in rows}
-
-    def find_item(self, number: str) -> ItemRecord | None:
-        row = self._products([number]).get(number)
-        return mapping.parse_item(row) if row else None
-
-    def changed_items(self, since: dt.datetime | None) -> Iterator[ItemRecord]:
-        """Products written since ``since``, deactivated ones included (Tryton's way of deleting
-        a product that has moved; S5): their list price is the normal sale price (R7)."""
-        domain: list[Any] = [("code", "!=", None)]
-        if since is not None:
-            # The price lives on the template: a product counts as changed when either changed.
-            cut = since.astimezone(dt.UTC).replace(tzinfo=None)
-            domain.append(["OR", ("write_date", ">=", cut), ("template.write_date", ">=", cut)])
-        return (
-            mapping.parse_item(row)
-            for row in self._search_read_all("product.product", domain, ITEM_FIELDS, context={"active_test": False})
-        )
-
-    def create_item(self, item: ItemRecord) -> ItemRecord:
-        """A product template with one product whose code is the item number (S4)."""
-        values = mapping.template_values(item, uom=self._uom(), account_category=self._account_category())
-        template_id = created_id(self.client.call("product.template", "create", [values], writes=True), "product")
-        [row] = self.client.call(
-            "product.product",
-            "search_read",
-            [("template", "=", template_id)],
-            0,
-            1,
-            None,
-            ITEM_FIELDS,
-            context={"active_test": False},
-        )
-        if item.purchase_price is not None:
-            self.client.call("product.product", "write", [row["id"]], {"cost_price": item.purchase_price})
-        return mapping.parse_item(row)
-
-    def update_item(self, internal_id: str, item: ItemRecord, *, fields: frozenset[str]) -> None:
-        """Write the changed fields: code (a rename), name, list price and active on the template,
-        cost price on the product. Writes set values, so they are safe to repeat."""
-        [row] = self.client.call(
-            "product.product", "read", [int(internal_id)], ["template"], context={"active_test": False}
-        )
-        template = mapping.template_update(item, fields)
-        if template:
-            self.client.call("product.template", "write", [row["template"]], template)
-        if "purchase_price" in fields and item.purchase_price is not None:
-            self.client.call("product.product", "write", [int(internal_id)], {"cost_price": item.purchase_price})
-        if "active" in fields:
-            self.client.call("product.product", "write", [int(internal_id)], {"active": item.active})
-
-    def _uom(self) -> int:
-        name = self.settings.parameters.get("uom", "Unit")
-        found = self.client.call("product.uom", "search", [("name", "=", name)], 0, 1, None)
-        if not found:
-            raise PermanentError(
-                f"Tryton has no unit of measure '{name}'.",
-                hint="Set the connection parameter 'uom' to the name of a Tryton unit, e.g. Unit.",
-            )
-        return found[0]
-
-    def _account_category(self) -> int:
-        wanted = self.settings.parameters.get("account_category")
-        if isinstance(wanted, int) or (isinstance(wanted, str) and wanted.isdigit()):
-            return int(wanted)
-        found = (
-            self.client.call(
-                "product.category", "search", [("name", "=", wanted), ("accounting", "=", True)], 0, 1, None
-            )
-            if wanted
-            else []
-        )
-        if not found:
-            raise PermanentError(
-                "Tryton needs an accounting product category for new products.",
-                hint="Set the connection parameter 'account_category' to the name or id of a Tryton accounting "
-                "product category.",
-            )
-        return found[0]
-
-    def stock(self, warehouse: str, items: Sequence[str] = ()) -> Iterable[StockRecord]:
-        """On-hand quantity per product in the warehouse (S10): one call for all items."""
-        if not items:
-            return []
-        locations = self.client.call(
-            "stock.location", "search", [("code", "=", warehouse or "WH"), ("type", "=", "warehouse")], 0, 1, None
-        )
-        if not locations:
-            raise PermanentError(
-                f"Tryton has no warehouse with code '{warehouse}'.",
-                hint="Set the integration's warehouse to a Tryton warehouse code.",
-            )
-        rows = self.client.call(
-            "product.product",
-            "search_read",
-            [("code", "in", sorted(set(items)))],
-            0,
-            None,
-            None,
-            ["code", "quantity"],
-            context={"locations": locations, "stock_date_end": dt.date.today()},
-        )
-        return [StockRecord(sku=r["code"], quantity=Decimal(str(r["quantity"])), warehouse=warehouse) for r in rows]
 
     # --- sales -----------------------------------------------------------------------------
 
@@ -444,66 +297,3 @@ class TrytonConnector(ErpConnector):
         if since is not None:
             domain.append(("write_date", ">=", since.astimezone(dt.UTC).replace(tzinfo=None)))
         return (mapping.parse_sale(row) for row in self._search_read_all("sale.sale", domain, SALE_FIELDS))
-
-    def _sales_of(self, origins: list[str]) -> dict[str, str]:
-        """sale reference -> sale number of the sale lines named in ``origins`` ("sale.line,<id>")."""
-        sale_lines = [int(o.split(",")[1]) for o in origins if o.startswith("sale.line,")]
-        return {
-            line["sale."]["reference"] or "": line["sale."]["number"] or ""
-            for line in self.client.call("sale.line", "read", sale_lines, ["sale.reference", "sale.number"])
-        }
-
-    def done_invoices(self, since: dt.datetime | None) -> Iterator[ErpInvoiceRecord]:
-        """Customer invoices (``account.invoice`` of type out) posted or paid, with their lines' sales."""
-        domain: list[Any] = [("type", "=", "out"), ("state", "in", ["posted", "paid"])]
-        if since is not None:
-            domain.append(("write_date", ">=", since.astimezone(dt.UTC).replace(tzinfo=None)))
-        for row in self._search_read_all("account.invoice", domain, ["number", "state", "write_date", "lines"]):
-            lines = self.client.call(
-                "account.invoice.line", "read", row["lines"], ["product.code", "quantity", "origin"]
-            )
-            sales = self._sales_of([str(line.get("origin") or "") for line in lines])
-            yield mapping.parse_invoice(row, lines, sales)
-
-    def done_shipments(self, since: dt.datetime | None) -> Iterator[ErpShipmentRecord]:
-        """Customer shipments in state ``done`` (``stock.shipment.out``), with the sale each move came from.
-
-        The base stock module has no tracking-number field (``stock_package_shipping``
-        adds package references, not installed here): the shipment's own
-        ``reference`` is read as the tracking number, a documented free text field.
-        """
-        domain: list[Any] = [("state", "=", "done")]
-        if since is not None:
-            domain.append(("write_date", ">=", since.astimezone(dt.UTC).replace(tzinfo=None)))
-        for row in self._search_read_all("stock.shipment.out", domain, ["number", "reference", "write_date", "moves"]):
-            moves = self.client.call(
-                "stock.move", "read", row["moves"], ["product.code", "quantity", "origin", "state"]
-            )
-            sale_lines = [
-                int(m["origin"].split(",")[1]) for m in moves if str(m.get("origin") or "").startswith("sale.line,")
-            ]
-            sales = {
-                line["sale."]["reference"] or "": line["sale."]["number"] or ""
-                for line in self.client.call("sale.line", "read", sale_lines, ["sale.reference", "sale.number"])
-            }
-            yield mapping.parse_shipment(row, moves, sales)
-
-    def _search_read_all(
-        self, model: str, domain: list[Any], fields: list[str], *, context: dict[str, Any] | None = None
-    ) -> Iterator[dict[str, Any]]:
-        """Every matching row, PAGE_SIZE at a time, in id order (stable across pages)."""
-
-        def fetch(page: int) -> tuple[list[dict[str, Any]], bool]:
-            rows = self.client.call(
-                model,
-                "search_read",
-                domain,
-                (page - 1) * PAGE_SIZE,
-                PAGE_SIZE,
-                [("id", "ASC")],
-                fields,
-                context=context,
-            )
-            return rows, len(rows) == PAGE_SIZE
-
-        return iter_pages(fetch)

@@ -328,9 +328,10 @@ def order_refresh_state(*, order: Order, user=None) -> str:
         all(credited_quantities(inv).get(line.pk, ZERO) >= line.quantity for line in inv.lines.all())
         for inv in invoices
     )
-    if fully_credited and not any(invoiceable(order).values()):
+    all_invoiced = not any(invoiceable(order).values())
+    if fully_credited and all_invoiced:
         order.move_to(OrderState.CLOSED, by=user)
-    elif not any(invoiceable(order).values()) and not any(shippable(order).values()):
+    elif all_invoiced and not any(shippable(order).values()):
         order.move_to(OrderState.COMPLETE, by=user)
     elif invoices and order.state == OrderState.PENDING:
         order.move_to(OrderState.PROCESSING, by=user, note=_("Invoiced"))

@@ -51,6 +51,9 @@ from .records import (
     StockRecord,
 )
 
+# ("stock" or "price", SKU) -> (HTTP status of that item's own result, error text or "").
+BatchOutcome = dict[tuple[str, str], tuple[int, str]]
+
 
 class Capability(enum.StrEnum):
     """What a platform can do; the engine skips (visibly) what a platform lacks."""
@@ -206,9 +209,10 @@ class ShopConnector(Connector):
 
     def push_stock_and_prices(
         self, stock: Sequence[StockRecord] = (), prices: Sequence[PriceRecord] = ()
-    ) -> dict[str, tuple[int, str]]:
-        """Stock and prices of many SKUs in the platform's batch call(s) (BATCH_PUSH): SKU -> (status of
-        its own sub-request, error text or ""). The engine settles each product's transfer from it."""
+    ) -> BatchOutcome:
+        """Stock and prices of many SKUs in the platform's batch call(s) (BATCH_PUSH): ("stock" or
+        "price", SKU) -> (status of its own sub-result, error text or ""). The engine settles each
+        product's transfer from it."""
         raise NotImplementedError
 
     def push_document(self, document: ShopDocumentRecord) -> str:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 
 class ConnectorError(Exception):
     """Base of all connector errors."""
@@ -102,6 +104,25 @@ class MappingError(Exception):
     @property
     def hint(self) -> str:
         return " ".join(p.hint for p in self.problems)
+
+
+def batch_item_error(*, subject: str, sku: str, status: int, error: str) -> ConnectorError:
+    """The typed error of one item's sub-result in a batch call: 429, 5xx or no status (the call
+    failed before an answer) are retried; any other status is the platform refusing that item."""
+    if status == 429 or status >= 500 or status == 0:
+        return RetryableError(error, http_status=status or None, hint=_("Sent again in the next batch."))
+    return PermanentError(
+        _("%(shop)s refused %(sku)s: %(error)s") % {"shop": subject, "sku": sku, "error": error},
+        http_status=status,
+        hint=_("Check that the product exists in the shop with this SKU, then resend."),
+    )
+
+
+def raise_first_refusal(outcome: dict[tuple[str, str], tuple[int, str]], *, platform: str) -> None:
+    """For a one-product push through a batch call: raise the first item's refusal, if any."""
+    for (_kind, sku), (status, error) in outcome.items():
+        if error:
+            raise batch_item_error(subject=platform, sku=sku, status=status, error=error)
 
 
 # --- signals inside the engine (never shown as a bug) -------------------------------

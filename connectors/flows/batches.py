@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from inventory.models import Product, StockLevel
 
 from ..base import Capability
-from ..exceptions import PermanentError, RetryableError
+from ..exceptions import batch_item_error
 from ..models import AttemptOutcome, Connection, Integration, Transfer, TransferKind, TransferState
 from ..records import PriceRecord, StockRecord
 from ..selectors import CLAIMABLE
@@ -96,7 +96,8 @@ def batch_push(*, connection: Connection) -> Counter[str]:
     for transfer in claimed:
         product = products[transfer.object_id]
         log = logs[transfer.pk]
-        status, error = outcome.get(product.sku, (0, _("The batch answer named no result for this product.")))
+        missing = (0, _("The batch answer named no result for this product."))
+        status, error = outcome.get((transfer.kind, product.sku), missing)
         figure = next(
             (f"{r.sku}={r.quantity}" for r in stock if r.sku == product.sku)
             if transfer.kind == TransferKind.STOCK
@@ -111,15 +112,7 @@ def batch_push(*, connection: Connection) -> Counter[str]:
             )  # fmt: skip
             counts["sent"] += 1
             continue
-        refusal: Exception
-        if status == 429 or status >= 500 or status == 0:
-            refusal = RetryableError(error, http_status=status or None, hint=_("Sent again in the next batch."))
-        else:
-            refusal = PermanentError(
-                _("%(shop)s refused %(sku)s: %(error)s") % {"shop": connection, "sku": product.sku, "error": error},
-                http_status=status,
-                hint=_("Check that the product exists in the shop with this SKU, then resend."),
-            )
+        refusal = batch_item_error(subject=str(connection), sku=product.sku, status=status, error=error)
         transfer_fail(transfer, log, refusal)
         counts["failed"] += 1
     return counts

@@ -92,8 +92,10 @@ def test_r7_stock_and_prices_of_many_products_go_in_one_batch_call_within_the_ra
         stock=[StockRecord("LUE-01", Decimal("3"), "MAIN"), StockRecord("NOPE", Decimal("1"), "MAIN")],
         prices=[PriceRecord("LUE-01", Decimal("5990")), PriceRecord("BOK-01", Decimal("8100"))],
     )
-    assert outcome["LUE-01"] == (200, "") and outcome["BOK-01"] == (200, "")
-    assert outcome["NOPE"] == (404, "Product not found with sku: NOPE")
+    # One sub-request per SKU carries its stock and price: both learn its status.
+    assert outcome[("stock", "LUE-01")] == outcome[("price", "LUE-01")] == (200, "")
+    assert outcome[("price", "BOK-01")] == (200, "")
+    assert outcome[("stock", "NOPE")] == (404, "Product not found with sku: NOPE")
     assert shoprenter.calls["POST /api/batch"] == 1
     assert (shoprenter.state.products["LUE-01"]["stock1"], shoprenter.state.products["LUE-01"]["price"]) == (
         "3",

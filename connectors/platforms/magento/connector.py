@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
 
 from django.utils.translation import gettext as _
 
 from connectors import parsing
-from connectors.base import Capability, ConnectionSettings, ShopConnector
-from connectors.exceptions import AmbiguousError, NotFoundError, RetryableError
+from connectors.base import BatchOutcome, Capability, ConnectionSettings, ShopConnector
+from connectors.exceptions import (
+    AmbiguousError,
+    AuthError,
+    ConnectorError,
+    NotFoundError,
+    RetryableError,
+    raise_first_refusal,
+)
 from connectors.http import iter_pages
 from connectors.records import (
     BadRecord,
@@ -54,6 +61,7 @@ class MagentoConnector(ShopConnector):
             Capability.UPDATE_PRODUCTS,
             Capability.PULL_DISCOUNT_CODES,
             Capability.PUSH_DOCUMENTS,
+            Capability.BATCH_PUSH,
         }
     )
     product_fields = frozenset(
@@ -270,21 +278,44 @@ class MagentoConnector(ShopConnector):
         )
 
     def push_stock(self, items: Sequence[StockRecord]) -> None:
-        if self.stock_api == "msi":
-            for start in range(0, len(items), BATCH):
-                self.client.post(
-                    "inventory/source-items",
-                    mapping.source_items_payload(items[start : start + BATCH], source_code=self.source_code),
-                )
-            return
-        for item in items:
-            sku = quote(item.sku, safe="")
-            stock_item = self.client.get(f"stockItems/{sku}")
-            self.client.put(f"products/{sku}/stockItems/{stock_item['item_id']}", mapping.stock_item_payload(item))
+        raise_first_refusal(self.push_stock_and_prices(stock=items), platform=self.label)
 
     def push_prices(self, items: Sequence[PriceRecord]) -> None:
-        for start in range(0, len(items), BATCH):
-            self.client.post("products/base-prices", mapping.base_prices_payload(items[start : start + BATCH]))
+        raise_first_refusal(self.push_stock_and_prices(prices=items), platform=self.label)
+
+    def push_stock_and_prices(
+        self, stock: Sequence[StockRecord] = (), prices: Sequence[PriceRecord] = ()
+    ) -> BatchOutcome:
+        """Stock and base prices of many SKUs (BATCH_PUSH): MSI ``POST inventory/source-items`` and
+        ``POST products/base-prices`` take 20 items a call; legacy stock is one GET and PUT a SKU.
+        Each product's stock and price has its own result; a refusal of the credentials raises."""
+        outcome: BatchOutcome = {}
+        if self.stock_api == "msi":
+            for start in range(0, len(stock), BATCH):
+                chunk = stock[start : start + BATCH]
+                # The source-items call saves all of its items or none: each learns the call's outcome.
+                result, _answer = _outcome_of(
+                    self.client.post,
+                    "inventory/source-items",
+                    mapping.source_items_payload(chunk, source_code=self.source_code),
+                )
+                outcome.update({("stock", item.sku): result for item in chunk})
+        else:
+            for item in stock:
+                outcome[("stock", item.sku)] = _outcome_of(self._put_stock_item, item)[0]
+        for start in range(0, len(prices), BATCH):
+            batch = prices[start : start + BATCH]
+            result, answer = _outcome_of(self.client.post, "products/base-prices", mapping.base_prices_payload(batch))
+            # Valid prices are saved, the answer lists the refused ones (an empty list: all saved).
+            refused = mapping.base_price_refusals(answer or [], [p.sku for p in batch])
+            for price in batch:
+                outcome[("price", price.sku)] = (400, refused[price.sku]) if price.sku in refused else result
+        return outcome
+
+    def _put_stock_item(self, item: StockRecord) -> None:
+        sku = quote(item.sku, safe="")
+        stock_item = self.client.get(f"stockItems/{sku}")
+        self.client.put(f"products/{sku}/stockItems/{stock_item['item_id']}", mapping.stock_item_payload(item))
 
     # --- documents (order processing, seed 004) ---------------------------------------
 
@@ -330,3 +361,16 @@ class MagentoConnector(ShopConnector):
             if any(str(c.get("comment", "")).strip() == wanted for c in found):
                 return str(doc_id)
         return None
+
+
+def _outcome_of(call: Callable[..., Any], *args: Any) -> tuple[tuple[int, str], Any]:
+    """Run one write of a batch: ((status, error text), answer). Credentials refused stop the
+    whole batch, since no other item can succeed either."""
+    try:
+        answer = call(*args)
+    except AuthError:
+        raise
+    except ConnectorError as error:
+        retryable = isinstance(error, (RetryableError, AmbiguousError))
+        return ((error.http_status or (0 if retryable else 400)), error.message), None
+    return (200, ""), answer

@@ -611,15 +611,29 @@ class MagentoEmulator(Emulator):
         prices = (request.json() or {}).get("prices")
         if not isinstance(prices, list) or len(prices) > 20:
             raise _error(400, "The number of items in the array exceeds the allowed maximum of %1.", [20])
+        # The answer's shape is Magento's own (api-functional BasePriceStorageTest): a list of
+        # failures, each a message with %placeholders and its parameters in order; the valid
+        # prices of the same call are saved.
         errors = []
         with self.lock:
             for price in prices:
-                product = self.state.products.get(price["sku"])
+                product = self.state.products.get(price.get("sku", ""))
+                valid = True
                 if product is None:
-                    errors.append({"message": "The SKU %SKU doesn't exist.", "parameters": {"SKU": price["sku"]}})
-                    continue
-                product.price = Decimal(str(price["price"]))
-                self.state.base_prices[price["sku"]] = product.price
+                    errors.append({"message": "Invalid attribute %fieldName = %fieldValue.",
+                                   "parameters": ["SKU", str(price.get("sku", ""))]})  # fmt: skip
+                    valid = False
+                if price.get("price") is None or float(price["price"]) < 0:
+                    errors.append({"message": "Invalid attribute %fieldName = %fieldValue.",
+                                   "parameters": ["Price", str(price.get("price"))]})  # fmt: skip
+                    valid = False
+                if int(price.get("store_id", 0)) != 0:
+                    errors.append({"message": "Requested store is not found. Row ID: SKU = %SKU, Store ID: %storeId.",
+                                   "parameters": [str(price.get("sku", "")), str(price["store_id"])]})  # fmt: skip
+                    valid = False
+                if valid and product is not None:
+                    product.price = Decimal(str(price["price"]))
+                    self.state.base_prices[price["sku"]] = product.price
         return Reply(200, errors)
 
     def _document(self, request: Request, oid: str, kind: str, qty_field: str) -> tuple[dict, list, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -115,3 +116,41 @@ def stock_item_payload(item: StockRecord) -> dict[str, Any]:
 
 def base_prices_payload(items: Iterable[PriceRecord]) -> dict[str, Any]:
     return {"prices": [{"sku": p.sku, "price": float(p.price_excl_vat), "store_id": 0} for p in items]}
+
+
+def base_price_refusals(answer: list[Any], skus: list[str]) -> dict[str, str]:
+    """The refused SKUs of a ``POST /V1/products/base-prices`` answer: SKU -> Magento's message.
+
+    Magento answers 200 with a list of ``{"message": "Invalid attribute %fieldName =
+    %fieldValue.", "parameters": ["SKU", "X1"]}`` (the placeholders filled in order from
+    the parameters; valid items of the same call are saved). The answer names no row
+    index, so the SKU is recognised among the parameters or as "SKU = X" in the text; a
+    failure naming none of the sent SKUs is laid on all of them, to be looked at.
+    """
+    refused: dict[str, str] = {}
+    unnamed: list[str] = []
+    sent = set(skus)
+    for failure in answer:
+        if not isinstance(failure, dict):
+            continue
+        parameters = failure.get("parameters") or []
+        if isinstance(parameters, dict):
+            parameters = list(parameters.values())
+        values = ["" if v is None else str(v) for v in parameters]
+        text = _fill_placeholders(str(failure.get("message", "")), values)
+        named = [v for v in values if v in sent] or re.findall(r"SKU = ([^,\s]+?)(?=[,.]?(?:\s|$))", text)
+        named = [sku for sku in named if sku in sent]
+        for sku in named:
+            refused.setdefault(sku, text)
+        if not named:
+            unnamed.append(text)
+    for text in unnamed:  # a SKU's own failure is the more telling one
+        for sku in skus:
+            refused.setdefault(sku, text)
+    return refused
+
+
+def _fill_placeholders(message: str, values: list[str]) -> str:
+    """Magento's ``%name`` placeholders replaced in order by the answer's parameters."""
+    remaining = iter(values)
+    return re.sub(r"%\w+", lambda match: next(remaining, match.group(0)), message)

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 from django.utils.translation import gettext as _
 
 from connectors import parsing
-from connectors.base import Capability, ConnectionSettings, ShopConnector
-from connectors.exceptions import PermanentError, RetryableError
+from connectors.base import BatchOutcome, Capability, ConnectionSettings, ShopConnector
+from connectors.exceptions import PermanentError, RetryableError, raise_first_refusal
 from connectors.http import iter_pages
 from connectors.records import BadRecord, OrderRecord, PriceRecord, ProductRecord, StockRecord
 
@@ -165,17 +165,17 @@ class ShopRenterConnector(ShopConnector):
 
     def push_stock_and_prices(
         self, stock: Sequence[StockRecord] = (), prices: Sequence[PriceRecord] = ()
-    ) -> dict[str, tuple[int, str]]:
+    ) -> BatchOutcome:
         """Set stock and net prices in ``/batch`` calls of at most 200 sub-requests, one per SKU (its
-        stock and price together). Returns SKU -> (sub-request status, error text); a failure of
-        the batch call itself raises."""
+        stock and price together, so both learn its status). A failure of the batch call itself
+        raises."""
         per_sku: dict[str, dict[str, Any]] = {}
         for record in stock:
             per_sku.setdefault(record.sku, {}).setdefault("stock", {})[self._slot(record.warehouse)] = record.quantity
         for price in prices:
             per_sku.setdefault(price.sku, {})["price"] = price.price_excl_vat
         skus = list(per_sku)
-        outcome: dict[str, tuple[int, str]] = {}
+        outcome: BatchOutcome = {}
         for start in range(0, len(skus), BATCH_LIMIT):
             chunk = skus[start : start + BATCH_LIMIT]
             requests_ = [
@@ -189,25 +189,12 @@ class ShopRenterConnector(ShopConnector):
                 )
             for sku, result in zip(chunk, results, strict=True):
                 status, message = mapping.sub_status(result)
-                outcome[sku] = (status, "" if 200 <= status < 300 else (message or f"HTTP {status}"))
+                result = (status, "" if 200 <= status < 300 else (message or f"HTTP {status}"))
+                outcome.update({("stock", sku): result, ("price", sku): result})
         return outcome
 
     def push_stock(self, items: Sequence[StockRecord]) -> None:
-        self._raise_first(self.push_stock_and_prices(stock=items))
+        raise_first_refusal(self.push_stock_and_prices(stock=items), platform=self.label)
 
     def push_prices(self, items: Sequence[PriceRecord]) -> None:
-        self._raise_first(self.push_stock_and_prices(prices=items))
-
-    @staticmethod
-    def _raise_first(outcome: dict[str, tuple[int, str]]) -> None:
-        refused = {sku: result for sku, result in outcome.items() if result[1]}
-        if refused:
-            sku, (status, error) = next(iter(refused.items()))
-            if status == 429 or status >= 500 or status == 0:
-                raise RetryableError(
-                    _("ShopRenter could not take %(sku)s now: %(error)s") % {"sku": sku, "error": error}
-                )
-            raise PermanentError(
-                _("ShopRenter refused %(sku)s: %(error)s") % {"sku": sku, "error": error},
-                hint=_("Check that the product exists in ShopRenter with this SKU."),
-            )
+        raise_first_refusal(self.push_stock_and_prices(prices=items), platform=self.label)

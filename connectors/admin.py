@@ -3,7 +3,9 @@ from __future__ import annotations
 import json
 
 from django import forms
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, Q
 from django.templatetags.static import static
 from django.urls import reverse
@@ -12,13 +14,16 @@ from django.utils.translation import gettext_lazy as _
 
 from sync_portal.admin_utils import ReadOnlyAdminMixin, ReadOnlyInline
 
+from . import registry
 from .admin_display import report_resend
+from .base import Capability
 from .models import (
     AuthState,
     Connection,
     ExternalRef,
     ImportProblem,
     Integration,
+    Role,
     ShopCode,
     ShopCodeKind,
     SyncCursor,
@@ -26,8 +31,15 @@ from .models import (
     Transfer,
     TransferAttempt,
 )
-from .services import connection_sync_now, connection_test_enqueue
+from .services import connection_sync_now, connection_test_enqueue, connection_webhooks_enqueue
 from .transfers import transfer_resend
+
+
+def _capabilities(platform: str) -> frozenset[str]:
+    try:
+        return frozenset(registry.get(platform).capabilities)
+    except ImproperlyConfigured:  # a platform no longer installed
+        return frozenset()
 
 
 class ConnectionForm(forms.ModelForm):
@@ -59,7 +71,7 @@ class ConnectionForm(forms.ModelForm):
     def save(self, commit: bool = True) -> Connection:
         new = self.cleaned_data.get("new_credentials")
         if new is not None:
-            self.instance.credentials = new
+            self.instance.replace_credentials(new)
         return super().save(commit=commit)
 
 
@@ -122,7 +134,7 @@ class ConnectionAdmin(admin.ModelAdmin):
         return format_html('<a href="{}?connection__id__exact={}&open=yes">{}</a>', url, obj.pk, count)
 
     inlines = [SyncRunInline]
-    actions = ["sync_now", "test_connection"]
+    actions = ["sync_now", "test_connection", "register_webhooks"]
 
     @admin.display(description="Credentials", boolean=True)
     def credentials_set(self, obj: Connection) -> bool:
@@ -145,6 +157,27 @@ class ConnectionAdmin(admin.ModelAdmin):
         for connection in queryset:
             connection_test_enqueue(connection_id=connection.pk)
         self.message_user(request, _("%d test(s) queued; the result appears as a run of kind 'test'.") % len(queryset))
+
+    @admin.action(description=_("Register webhooks"), permissions=["sync"])
+    def register_webhooks(self, request, queryset):
+        portal_url = settings.PORTAL_URL or request.build_absolute_uri("/")
+        able = [c for c in queryset if c.role == Role.SHOP and Capability.WEBHOOKS in _capabilities(c.platform)]
+        for connection in able:
+            connection_webhooks_enqueue(connection_id=connection.pk, portal_url=portal_url)
+        if able:
+            self.message_user(
+                request,
+                _("Webhooks of %(shops)s are being registered at %(url)s; the result appears as a run of kind "
+                  "'webhooks'.") % {"shops": ", ".join(str(c) for c in able), "url": portal_url},
+            )  # fmt: skip
+        skipped = [str(c) for c in queryset if c not in able]
+        if skipped:
+            self.message_user(
+                request,
+                _("%(names)s cannot send webhooks; their orders arrive with the scheduled sync.")
+                % {"names": ", ".join(skipped)},
+                level=messages.WARNING,
+            )
 
 
 @admin.register(Integration)

@@ -70,6 +70,7 @@ class Capability(enum.StrEnum):
     PULL_DISCOUNT_CODES = "pull_discount_codes"  # the shop's own list of discount codes (R4)
     PUSH_DOCUMENTS = "push_documents"  # invoices, shipments, credit notes made in the portal (M2-M4)
     BATCH_PUSH = "batch_push"  # stock and prices of many products in one call, a result per product
+    WEBHOOKS = "webhooks"  # the portal can subscribe the shop's order events to its intake URL
     # ERPs
     CUSTOMERS = "customers"
     ITEMS = "items"
@@ -205,6 +206,11 @@ class ShopConnector(Connector):
 
     def push_prices(self, items: Sequence[PriceRecord]) -> None:
         """Set the shop's normal sale price excl. VAT of these SKUs (PUSH_PRICES, R7)."""
+        raise NotImplementedError
+
+    def register_webhooks(self, *, url: str) -> list[str]:
+        """Subscribe the shop's order events to ``url`` (WEBHOOKS), once: an event already
+        sent there is left as it is (enabled if it was not). Returns the events newly subscribed."""
         raise NotImplementedError
 
     def push_stock_and_prices(

@@ -199,6 +199,11 @@ def connection_sync_now(*, connection_id: int) -> None:
     enqueue("connectors.tasks.run_cycle", connection_id)
 
 
+def connection_webhooks_enqueue(*, connection_id: int, portal_url: str) -> None:
+    """Queue the registration of a shop's webhooks at ``portal_url`` (the portal's public address)."""
+    enqueue("connectors.tasks.register_webhooks", connection_id, portal_url)
+
+
 def connection_test_enqueue(*, connection_id: int) -> None:
     """Queue a connection test; its outcome is recorded as a SyncRun of kind 'test'."""
     enqueue("connectors.tasks.test_connection", connection_id)

@@ -6,7 +6,7 @@ from django.conf import settings
 from django_q.tasks import async_task
 
 from .flows.batches import batch_push, batchable
-from .flows.cycles import connection_cycle, connection_test
+from .flows.cycles import connection_cycle, connection_register_webhooks, connection_test
 from .flows.orders_in import shop_pull_orders
 from .models import Connection, Transfer
 from .pulls import runs_watchdog
@@ -52,6 +52,11 @@ def push_batch(connection_id: int) -> dict[str, int]:
 
 def process_transfer(transfer_id: int) -> str | None:
     return transfer_process(transfer_id=transfer_id)
+
+
+def register_webhooks(connection_id: int, portal_url: str) -> str:
+    run = connection_register_webhooks(connection=Connection.objects.get(pk=connection_id), portal_url=portal_url)
+    return run.status
 
 
 def test_connection(connection_id: int) -> str:

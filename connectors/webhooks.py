@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import secrets
 from typing import Any, cast
 
 from django.db import IntegrityError, transaction
@@ -22,20 +21,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from .models import Connection, Role, WebhookDelivery
+from .models.connections import WEBHOOK_TOKEN
 from .services import enqueue
 
 logger = logging.getLogger("connectors.webhooks")
 MAX_BODY = 1_000_000
-
-
-def webhook_token(*, connection: Connection) -> str:
-    """The connection's webhook secret, made on first use and kept with its credentials (encrypted)."""
-    credentials: dict[str, Any] = dict(cast(dict[str, Any], connection.credentials or {}))
-    if not credentials.get("webhook_token"):
-        credentials["webhook_token"] = secrets.token_urlsafe(32)
-        connection.credentials = credentials  # type: ignore[assignment]  # an encrypted JSON field
-        connection.save(update_fields=["credentials", "updated_at"])
-    return str(credentials["webhook_token"])
 
 
 @csrf_exempt
@@ -43,7 +33,7 @@ def webhook_token(*, connection: Connection) -> str:
 def webhook_intake(request: HttpRequest, connection_id: int, token: str) -> HttpResponse:
     connection = Connection.objects.filter(pk=connection_id, role=Role.SHOP, enabled=True).first()
     stored = cast(dict[str, Any], connection.credentials or {}) if connection else {}
-    expected = str(stored.get("webhook_token") or "")
+    expected = str(stored.get(WEBHOOK_TOKEN) or "")
     if connection is None or not expected or not hmac.compare_digest(expected.encode(), token.encode()):
         logger.warning("Webhook refused for connection %s: unknown connection or wrong secret", connection_id)
         return JsonResponse({"detail": "Forbidden"}, status=403)

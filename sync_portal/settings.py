@@ -124,6 +124,9 @@ if "EMAIL_FILE_PATH" in EMAIL_CONFIG and not str(EMAIL_CONFIG["EMAIL_FILE_PATH"]
     EMAIL_CONFIG["EMAIL_FILE_PATH"] = "/" + EMAIL_CONFIG["EMAIL_FILE_PATH"]  # environ drops the root's slash
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="sync-portal@localhost")
+# The portal's address as the shops reach it (webhooks are registered at <PORTAL_URL>/hooks/...);
+# empty: the address the admin was opened at.
+PORTAL_URL = env("PORTAL_URL", default="")
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("nb", "Norsk bokmål"), ("sv", "Svenska"), ("pl", "Polski"), ("hu", "Magyar")]

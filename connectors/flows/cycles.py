@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
+from django.urls import reverse
+
 from .. import registry
 from ..base import Capability
 from ..models import (
@@ -18,6 +20,7 @@ from ..services import (
     connection_cycle_claim,
     connection_cycle_release,
     connector_for,
+    shop_connector,
 )
 from .catalogue import erp_pull_items, shop_pull_products
 from .customers import shop_pull_customers
@@ -78,3 +81,15 @@ def connection_test(*, connection: Connection) -> SyncRun:
         counts["message"] = connector_for(connection).test()  # type: ignore[assignment]  # a run's stats hold text too
 
     return run_guarded(connection=connection, kind="test", body=body)
+
+
+def connection_register_webhooks(*, connection: Connection, portal_url: str) -> SyncRun:
+    """Subscribe the shop's order events to the portal's intake for this connection, recorded as
+    a run of kind 'webhooks'. Safe to repeat: events already sent there are not subscribed twice."""
+
+    def body(counts: Counter[str]) -> None:
+        path = reverse("webhook-intake", args=[connection.pk, connection.webhook_token()])
+        made = shop_connector(connection).register_webhooks(url=portal_url.rstrip("/") + path)
+        counts["registered"] = len(made)
+
+    return run_guarded(connection=connection, kind="webhooks", body=body)

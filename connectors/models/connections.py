@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sync_portal.fields import EncryptedJSONField
+
+WEBHOOK_TOKEN = "webhook_token"  # the key of the webhook secret among a connection's credentials
 
 
 class Role(models.TextChoices):
@@ -82,6 +86,22 @@ class Connection(models.Model):
     @property
     def has_credentials(self) -> bool:
         return bool(self.credentials)
+
+    def webhook_token(self) -> str:
+        """The secret in this shop's webhook URL, made and saved on first use. It is kept with the
+        credentials (encrypted) and survives new credentials, so registered webhooks keep working."""
+        credentials: dict[str, Any] = dict(cast(dict[str, Any], self.credentials or {}))
+        if not credentials.get(WEBHOOK_TOKEN):
+            credentials[WEBHOOK_TOKEN] = secrets.token_urlsafe(32)
+            self.credentials = credentials  # type: ignore[assignment]  # an encrypted JSON field
+            self.save(update_fields=["credentials", "updated_at"])
+        return str(credentials[WEBHOOK_TOKEN])
+
+    def replace_credentials(self, new: dict[str, Any]) -> None:
+        """Set new credentials (not saved); the webhook secret, which no person types, is kept."""
+        token = cast(dict[str, Any], self.credentials or {}).get(WEBHOOK_TOKEN)
+        kept = {**new, WEBHOOK_TOKEN: token} if token and WEBHOOK_TOKEN not in new else new
+        self.credentials = kept  # type: ignore[assignment]  # an encrypted JSON field
 
     def is_cycle_due(self, now: dt.datetime) -> bool:
         """Whether the interval since the last cycle has passed."""

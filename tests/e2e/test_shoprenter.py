@@ -178,11 +178,10 @@ def test_r7_one_percent_of_10000_skus_changed_goes_in_one_batch_call_and_nothing
 def test_r1_a_webhook_with_the_right_secret_queues_one_pull_and_a_repeat_queues_nothing(
     hungary, shoprenter, client, django_capture_on_commit_callbacks, monkeypatch
 ):
-    from connectors.webhooks import webhook_token
 
     queued: list[tuple] = []
     monkeypatch.setattr("django_q.tasks.async_task", lambda *args, **kwargs: queued.append(args))
-    token = webhook_token(connection=hungary.shop)
+    token = hungary.shop.webhook_token()
     body = b'{"orders":{"order":[{"innerId":"1234","storeName":"demoshop"}]}}'
     url = f"/hooks/{hungary.shop.pk}/{token}/"
     with django_capture_on_commit_callbacks(execute=True):
@@ -194,9 +193,8 @@ def test_r1_a_webhook_with_the_right_secret_queues_one_pull_and_a_repeat_queues_
 
 @pytest.mark.parametrize("token", ["wrong", ""])
 def test_a_webhook_with_a_bad_or_missing_secret_is_refused_and_logged(hungary, client, token, caplog):
-    from connectors.webhooks import webhook_token
 
-    webhook_token(connection=hungary.shop)
+    hungary.shop.webhook_token()
     response = client.post(f"/hooks/{hungary.shop.pk}/{token or 'x'}/", b"{}", content_type="application/json")
     assert response.status_code == 403
     assert "Webhook refused" in caplog.text
@@ -260,3 +258,79 @@ def test_r4_shoprenter_products_are_downloaded_with_net_price_status_and_the_sho
         "LUE-01",
     )
     assert products["SJAL-01"].status == "inactive"
+
+
+# --- registering the webhooks ----------------------------------------------------------
+
+
+def test_r1_registering_webhooks_subscribes_both_order_events_to_the_secret_url_once(hungary, shoprenter):
+    from connectors.flows.cycles import connection_register_webhooks
+
+    first = connection_register_webhooks(connection=hungary.shop, portal_url="https://portal.example.hu/")
+    again = connection_register_webhooks(connection=hungary.shop, portal_url="https://portal.example.hu")
+    assert (first.status, first.stats["registered"], again.stats["registered"]) == ("ok", 2, 0)
+    hooks = list(shoprenter.state.webhooks.values())
+    assert sorted(h["event"] for h in hooks) == ["order_confirm", "order_status_change"]
+    token = hungary.shop.webhook_token()
+    assert {p["url"] for h in hooks for p in h["webHookParameters"]} == {
+        f"https://portal.example.hu/hooks/{hungary.shop.pk}/{token}/"
+    }
+    assert all(h["status"] == "1" and h["webHookParameters"][0]["type"] == "json" for h in hooks)
+    # Switched off in the shop's admin: registering again switches it back on, still one hook per event.
+    hooks[0]["status"] = "0"
+    connection_register_webhooks(connection=hungary.shop, portal_url="https://portal.example.hu")
+    assert [h["status"] for h in shoprenter.state.webhooks.values()] == ["1", "1"]
+
+
+def test_new_credentials_keep_the_webhook_secret_so_registered_webhooks_keep_working(hungary):
+    token = hungary.shop.webhook_token()
+    hungary.shop.replace_credentials({"client_id": "new-id", "client_secret": "new-secret"})
+    hungary.shop.save()
+    hungary.shop.refresh_from_db()
+    assert hungary.shop.webhook_token() == token
+    assert hungary.shop.credentials["client_id"] == "new-id"
+
+
+def test_r1_an_order_placed_in_shoprenter_arrives_through_its_webhook_without_waiting_for_the_schedule(
+    hungary, shoprenter, live_server, monkeypatch
+):
+    """The shop calls the portal over HTTP; the intake queues a pull (run at once here, as a worker
+    would), which reads the order from the API."""
+    import time
+
+    from connectors.flows.cycles import connection_register_webhooks
+    from connectors.tasks import pull_orders
+
+    ran: list[str] = []
+
+    def worker(func: str, *args, **kwargs) -> None:
+        if func == "connectors.tasks.pull_orders":
+            ran.append(pull_orders(*args))
+
+    monkeypatch.setattr("django_q.tasks.async_task", worker)
+    connection_register_webhooks(connection=hungary.shop, portal_url=live_server.url)
+    placed = shoprenter.place_order(items=[("LUE-01", 1)], customer_id=None, email="webhook@example.hu")
+    deadline = time.monotonic() + 10
+    while not Order.objects.filter(shop=hungary.shop, number=placed["innerId"]).exists():
+        assert time.monotonic() < deadline, f"no order after the webhook; deliveries: {shoprenter.deliveries}"
+        time.sleep(0.05)
+    assert shoprenter.deliveries == [(shoprenter.deliveries[0][0], 202)]
+    assert ran == ["ok"]
+
+
+def test_the_register_webhooks_action_queues_shops_that_can_and_names_those_that_cannot(
+    hungary, admin_client, django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    settings.PORTAL_URL = "https://portal.example.hu"
+    queued: list[tuple] = []
+    monkeypatch.setattr("django_q.tasks.async_task", lambda *args, **kwargs: queued.append(args))
+    magento_shop = Connection.objects.create(name="Nettbutikk", role="shop", platform="magento", base_url="http://x/")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            "/admin/connectors/connection/",
+            {"action": "register_webhooks", "_selected_action": [hungary.shop.pk, magento_shop.pk]},
+            follow=True,
+        )
+    assert queued == [("connectors.tasks.register_webhooks", hungary.shop.pk, "https://portal.example.hu")]
+    text = response.content.decode()
+    assert "Nettbutikk cannot send webhooks" in text

@@ -94,6 +94,9 @@ class ShopRenterClient(TokenClient):
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         return self.json_of(self.request("GET", path, params=params))
 
+    def post(self, path: str, body: Any) -> Any:
+        return self.json_of(self.request("POST", path, json=body))
+
     def put(self, path: str, body: Any) -> Any:
         return self.json_of(self.request("PUT", path, json=body))
 

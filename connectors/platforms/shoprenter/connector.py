@@ -39,6 +39,7 @@ class ShopRenterConnector(ShopConnector):
             Capability.PUSH_STOCK,
             Capability.PUSH_PRICES,
             Capability.BATCH_PUSH,
+            Capability.WEBHOOKS,
         }
     )
     product_fields = frozenset({"number", "sku", "name", "price_excl_vat", "vat_rate", "weight", "active"})
@@ -162,6 +163,26 @@ class ShopRenterConnector(ShopConnector):
                 hint=_("Correct the connection's stock_slots."),
             )
         return slot
+
+    def register_webhooks(self, *, url: str) -> list[str]:
+        """``order_confirm`` and ``order_status_change`` sent to ``url`` as JSON, at once. A hook
+        already sending an event there is kept (and enabled when it was switched off), so
+        registering twice makes no second hook."""
+        existing: dict[str, dict[str, Any]] = {}
+        for hook in self._pages("webHooks", {}):
+            if url in mapping.webhook_targets(hook):
+                existing.setdefault(str(hook.get("event") or ""), hook)
+        made: list[str] = []
+        for event in mapping.WEBHOOK_EVENTS:
+            found = existing.get(event)
+            if found is None:
+                # Not idempotent: an answer lost here can leave a second hook, whose deliveries the
+                # intake recognises as repeats; the next registration sees one and makes none.
+                self.client.post("webHooks", mapping.webhook_body(event=event, url=url))
+                made.append(event)
+            elif str(found.get("status")) != "1":
+                self.client.put(f"webHooks/{found.get('id')}", {"status": "1"})
+        return made
 
     def push_stock_and_prices(
         self, stock: Sequence[StockRecord] = (), prices: Sequence[PriceRecord] = ()

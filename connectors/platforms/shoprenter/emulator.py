@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from connectors.emulation import Emulator, HttpError, Reply, Request
 
+from .emulator_webhooks import WebhookResource
 from .mapping import resource_id
 
 ZONE = ZoneInfo("Europe/Budapest")
@@ -46,9 +47,12 @@ def _error(status: int, inner: int, message: str) -> HttpError:
 class ShopRenterState:
     orders: dict[int, dict[str, Any]] = field(default_factory=dict)  # innerId -> orderExtend
     products: dict[str, dict[str, Any]] = field(default_factory=dict)  # sku -> productExtend
+    webhooks: dict[str, dict[str, Any]] = field(default_factory=dict)  # resource id -> webHook
 
 
-class ShopRenterEmulator(Emulator):
+class ShopRenterEmulator(WebhookResource, Emulator):
+    statuses = STATUSES
+
     def __init__(
         self,
         *,
@@ -66,6 +70,7 @@ class ShopRenterEmulator(Emulator):
         self._recent: deque[float] = deque()
         self._tokens: set[str] = set()
         self._ids = itertools.count(1001)
+        self.deliveries: list[tuple[str, int]] = []  # webhook calls made: (url, status answered)
 
     @property
     def base_url(self) -> str:
@@ -187,6 +192,7 @@ class ShopRenterEmulator(Emulator):
                 "orderProducts": products,
             }
             self.state.orders[inner] = order
+        self._notify("order_confirm", order)
         return order
 
     # --- the HTTP side ------------------------------------------------------------------
@@ -205,6 +211,10 @@ class ShopRenterEmulator(Emulator):
             ("POST", rf"{p}/productExtend", self.post_product),
             ("PUT", rf"{p}/productExtend/(?P<rid>[A-Za-z0-9=+/]+)", self.put_product),
             ("POST", rf"{p}/batch", self.batch),
+            ("GET", rf"{p}/webHooks", self.list_webhooks),
+            ("POST", rf"{p}/webHooks", self.post_webhook),
+            ("PUT", rf"{p}/webHooks/(?P<rid>[A-Za-z0-9=+/]+)", self.put_webhook),
+            ("DELETE", rf"{p}/webHooks/(?P<rid>[A-Za-z0-9=+/]+)", self.delete_webhook),
         ]
 
     def before(self, request: Request) -> Reply | None:
@@ -315,7 +325,9 @@ class ShopRenterEmulator(Emulator):
                     raise _error(400, 40007, f"The given resource id is wrong: {wanted}!")
                 order["orderStatus"] = {"href": f"{self.base_url}orderStatuses/{wanted}"}
             order["dateUpdated"] = _now()
-            return Reply(200, order)
+        if status is not None:
+            self._notify("order_status_change", order)
+        return Reply(200, order)
 
     def list_products(self, request: Request) -> Reply:
         sku, after = request.arg("sku"), request.arg("updatedAfter")

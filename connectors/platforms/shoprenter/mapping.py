@@ -224,3 +224,26 @@ def sub_status(result: dict[str, Any]) -> tuple[int, str]:
     body = response.get("body")
     message = str(body.get("message") or "") if isinstance(body, dict) else ""
     return status, message
+
+
+WEBHOOK_EVENTS = ("order_confirm", "order_status_change")
+
+
+def webhook_targets(hook: dict[str, Any]) -> list[str]:
+    """The URLs a ``webHooks`` item sends to. ``webHookParameters`` is a list in the documented
+    request and in the webhook example's answer, a single object in the resource fixture: both."""
+    parameters = hook.get("webHookParameters") or []
+    if isinstance(parameters, dict):
+        parameters = [parameters]
+    return [str(p.get("url") or "") for p in parameters if isinstance(p, dict)]
+
+
+def webhook_body(*, event: str, url: str) -> dict[str, Any]:
+    """``POST /webHooks``: enabled, JSON, sent at once (no ``webHookDelay``). The order fields are
+    left to the shop's default: the portal reads the order from the API, not from the webhook."""
+    return {
+        "event": event,
+        "status": "1",
+        "label": f"Sync Portal {event}",
+        "webHookParameters": [{"type": "json", "url": url}],
+    }

@@ -106,6 +106,7 @@ class ConnectionSettings:
     parameters: dict[str, Any] = field(default_factory=dict)
     credentials: dict[str, Any] = field(default_factory=dict, repr=False)
     limiter: RateLimiter = field(default_factory=RateLimiter, repr=False, compare=False)
+    connection_id: int | None = None  # the portal's own back office reads its orders by it
 
 
 class Connector:
@@ -236,6 +237,8 @@ class ErpConnector(Connector):
     """An ERP: customers, items and sales orders live in it."""
 
     role = "erp"
+    # Whether orders need the shop's payment, shipping and VAT codes mapped to the ERP's.
+    needs_code_maps: ClassVar[bool] = True
 
     def find_customer(self, number: str) -> ErpCustomerRecord | None:
         raise NotImplementedError

@@ -90,6 +90,9 @@ class Problem:
 
     message: str
     hint: str
+    # A missing ERP code (payment, shipping, VAT, freight item): not a problem for a back office
+    # that keeps the shop's own codes (the portal's).
+    about_codes: bool = False
 
 
 @dataclass

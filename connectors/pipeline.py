@@ -298,6 +298,7 @@ def _needs_zero_vat(vat_map: Mapping[str, str], integration, what: str) -> list[
         Problem(
             _("The order needs %(what)s at 0 %% VAT, but VAT 0 %% has no ERP VAT code.") % {"what": what},
             _("Add '0' to the VAT map of %(integration)s.") % {"integration": integration},
+            about_codes=True,
         )
     ]
 

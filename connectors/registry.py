@@ -19,6 +19,7 @@ PLATFORM_CLASSES: list[str] = [
     "connectors.platforms.nets_easy.connector.NetsEasyConnector",
     "connectors.platforms.bring.connector.BringConnector",
     "connectors.platforms.shoprenter.connector.ShopRenterConnector",
+    "connectors.platforms.portal.connector.PortalBackOffice",
 ]
 
 _registry: dict[str, type[Connector]] = {}

@@ -85,6 +85,7 @@ def connector_for(connection: Connection) -> Connector:
             parameters=dict(connection.parameters),
             credentials=dict(cast(dict[str, Any], connection.credentials)),
             limiter=limiter,
+            connection_id=connection.pk,
         )
     )
 

@@ -10,6 +10,7 @@
     documents    invoices, shipments and credit notes made in the portal recorded in the shop
     refunds      credit notes refunded online through the payment provider
     carriers     shipments booked with a carrier (consignment number, label)
+    backoffice   the portal as a shop's back office: invoices take stock, stock goes to the shop
     cycles       which of these a connection's cycle runs
 
 They share one pull machinery (``connectors.pulls``) and one transfer
@@ -18,6 +19,7 @@ Importing this package registers every transfer handler.
 """
 
 from . import (  # noqa: F401
+    backoffice,
     carriers,
     catalogue,
     customers,

@@ -150,7 +150,10 @@ def order_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
         customer_no="",
         one_time=False,
     )
-    problems = validate_order(order, integration=integration) + resolved.problems + build_problems
+    problems = validate_order(order, integration=integration) + build_problems
+    if not erp.needs_code_maps:  # a back office that keeps the shop's own codes (the portal's)
+        problems = [p for p in problems if not p.about_codes]
+    problems += resolved.problems
     if problems:
         raise MappingError(problems)
     # S7: the customer first, then every product of the order, then the order.

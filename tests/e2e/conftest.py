@@ -167,3 +167,24 @@ def flow(db, tryton, magento):
     integration.tryton_ids = tryton.ids
     yield integration
     proxy.stop()
+
+
+@pytest.fixture
+def shoprenter():
+    from connectors.platforms.shoprenter.emulator import ShopRenterEmulator, seed_demo
+
+    emulator = ShopRenterEmulator().start()
+    seed_demo(emulator)
+    yield emulator
+    emulator.stop()
+
+
+def shoprenter_shop(emulator, name: str = "ShopRenter") -> Connection:
+    return Connection.objects.create(
+        name=name,
+        role="shop",
+        platform="shoprenter",
+        base_url=emulator.base_url,
+        parameters={"token_url": emulator.token_url, "stock_slots": {"MAIN": "stock1", "GYR": "stock2"}},
+        credentials={"client_id": emulator.client_id, "client_secret": emulator.client_secret},
+    )

@@ -10,28 +10,10 @@ from connectors.flows.cycles import connection_cycle
 from connectors.models import Connection, Integration, Transfer, TransferKind, TransferState
 from connectors.platforms.shoprenter.emulator import ShopRenterEmulator, seed_demo
 from orders.models import Order
+from tests.e2e.conftest import shoprenter_shop
 from tests.engine import process_due
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def shoprenter():
-    emulator = ShopRenterEmulator().start()
-    seed_demo(emulator)
-    yield emulator
-    emulator.stop()
-
-
-def shoprenter_shop(emulator: ShopRenterEmulator, name: str = "ShopRenter") -> Connection:
-    return Connection.objects.create(
-        name=name,
-        role="shop",
-        platform="shoprenter",
-        base_url=emulator.base_url,
-        parameters={"token_url": emulator.token_url, "stock_slots": {"MAIN": "stock1", "GYR": "stock2"}},
-        credentials={"client_id": emulator.client_id, "client_secret": emulator.client_secret},
-    )
 
 
 @pytest.fixture

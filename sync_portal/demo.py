@@ -1,8 +1,10 @@
-"""The demo set-up: a Magento shop and a Visma.net ERP (both emulators) joined by
-one Integration, configured the way a real user would (README "Demo")."""
+"""The demo set-up, configured the way a real user would (README "Demo"): a Magento shop and a
+Visma.net ERP (both emulators) joined by one Integration; a carrier and a payment provider; a
+ShopRenter shop whose back office is the portal itself."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from connectors.models import Connection, Integration, Role
@@ -114,3 +116,50 @@ def configure_demo_services(*, bring_url: str, nets_url: str) -> None:
     )
     nets.credentials = {"secret_key": "live-secret-key-demo"}
     nets.save()
+
+
+def configure_demo_backoffice(*, shoprenter: Any, portal_url: str) -> Integration:
+    """The demo ShopRenter shop with the portal as its back office (no ERP outside the portal):
+    catalogue pulled, the portal's stock counted from the shop's at first set-up, webhooks sent to
+    ``portal_url``. Idempotent."""
+    from connectors.flows.catalogue import shop_pull_products
+    from connectors.flows.cycles import connection_register_webhooks
+    from inventory.models import Product, StockLevel, Warehouse
+
+    shop, _ = Connection.objects.update_or_create(
+        name="Demo ShopRenter shop",
+        defaults={
+            "role": Role.SHOP,
+            "platform": "shoprenter",
+            "base_url": shoprenter.base_url,
+            "parameters": {"token_url": shoprenter.token_url, "stock_slots": {"BUD": "stock1"}},
+            "sync_interval": 5,  # R1: every 5 minutes; the webhooks bring orders at once
+            "document_header": "Demo Kötöde Kft.\nFő utca 1, 9021 Győr\nAdószám: 12345678-2-08",
+        },
+    )
+    shop.replace_credentials({"client_id": shoprenter.client_id, "client_secret": shoprenter.client_secret})
+    shop.save()
+    back_office, _ = Connection.objects.update_or_create(
+        name="Demo back office (the portal)",
+        defaults={"role": Role.ERP, "platform": "portal", "base_url": portal_url, "sync_interval": 1},
+    )
+    integration, _ = Integration.objects.update_or_create(
+        shop=shop,
+        defaults={
+            "erp": back_office,
+            "transfer_statuses": ["Függőben"],
+            "numbering_series": "SR-",
+            "warehouse_code": "BUD",
+            "policy_no_similar": "add_new",
+            "policy_one_similar": "merge",
+            "status_map": {"processing": "Feldolgozás alatt", "complete": "Teljesítve", "canceled": "Törölve"},
+        },
+    )
+    shop_pull_products(connection=shop)
+    # A first stocktake in the portal's warehouse (kept on restarts): saved like a person would,
+    # so each figure is queued for the shop and replaces the shop's own.
+    warehouse = Warehouse.objects.get_or_create(code="BUD", defaults={"name": "Budapest"})[0]
+    for product in Product.objects.filter(shop=shop, is_service=False).exclude(stock_levels__warehouse=warehouse):
+        StockLevel.objects.create(product=product, warehouse=warehouse, physical=Decimal(12))
+    connection_register_webhooks(connection=shop, portal_url=portal_url)
+    return integration

@@ -4,11 +4,11 @@ from types import SimpleNamespace
 
 from django.core.management.base import BaseCommand
 
-from sync_portal.demo import configure_demo, configure_demo_services
+from sync_portal.demo import configure_demo, configure_demo_backoffice, configure_demo_services
 
 
 class Command(BaseCommand):
-    help = "Create/update the demo Magento shop and Visma.net ERP connections (emulators on 127.0.0.1)."
+    help = "Create/update the demo connections to the emulators on 127.0.0.1 (Magento, Visma.net, ShopRenter ...)."
 
     def add_arguments(self, parser):
         parser.add_argument("--magento-port", type=int, default=8102)
@@ -17,6 +17,8 @@ class Command(BaseCommand):
         parser.add_argument("--tryton-port", type=int, default=8103)
         parser.add_argument("--bring-port", type=int, default=8104)
         parser.add_argument("--nets-port", type=int, default=8105)
+        parser.add_argument("--shoprenter-port", type=int, default=8106)
+        parser.add_argument("--portal-url", default="http://127.0.0.1:8000", help="where the shops reach the portal")
 
     def handle(
         self,
@@ -27,6 +29,8 @@ class Command(BaseCommand):
         tryton_port: int,
         bring_port: int,
         nets_port: int,
+        shoprenter_port: int,
+        portal_url: str,
         **options,
     ):
         visma_root = f"http://127.0.0.1:{visma_port}"
@@ -44,3 +48,12 @@ class Command(BaseCommand):
             bring_url=f"http://127.0.0.1:{bring_port}/booking/", nets_url=f"http://127.0.0.1:{nets_port}/"
         )
         self.stdout.write(f"Demo: {integration} (shop {magento.base_url}, ERP {integration.erp.base_url})")
+        shoprenter_root = f"http://127.0.0.1:{shoprenter_port}"
+        shoprenter = SimpleNamespace(
+            base_url=f"{shoprenter_root}/api/",
+            token_url=f"{shoprenter_root}/oauth/demoshop/app/token",
+            client_id="sr-client",
+            client_secret="sr-secret",
+        )
+        backoffice = configure_demo_backoffice(shoprenter=shoprenter, portal_url=portal_url)
+        self.stdout.write(f"Demo: {backoffice} (shop {shoprenter.base_url}, webhooks to {portal_url})")

@@ -406,3 +406,9 @@ def seed_demo(emulator: ShopRenterEmulator) -> None:
     emulator.add_product("LUE-01", "Kötött sapka", "5500", stock=20)
     emulator.add_product("BOK-01", "Könyv", "8000", stock=10, tax_rate="5")
     emulator.add_product("SJAL-01", "Gyapjú sál", "9900", stock=6)
+
+
+if __name__ == "__main__":
+    from .emulator_demo import main
+
+    main()

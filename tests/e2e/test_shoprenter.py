@@ -316,3 +316,21 @@ def test_the_register_webhooks_action_queues_shops_that_can_and_names_those_that
     assert queued == [("connectors.tasks.register_webhooks", hungary.shop.pk, "https://portal.example.hu")]
     text = response.content.decode()
     assert "Nettbutikk cannot send webhooks" in text
+
+
+def test_the_webhook_secret_is_masked_in_access_logs():
+    import logging
+
+    from sync_portal.logfilters import MaskUrlSecrets
+
+    record = logging.LogRecord(
+        "django.server",
+        logging.INFO,
+        __file__,
+        1,
+        '"%s" %s %s',
+        ("POST /hooks/5/s3cr3t-T0ken_x/ HTTP/1.1", 202, 20),
+        None,
+    )
+    assert MaskUrlSecrets().filter(record)
+    assert record.getMessage() == '"POST /hooks/5/***/ HTTP/1.1" 202 20'

@@ -21,6 +21,7 @@ from ..bindings import bind, bound, ct
 from ..models import (
     Connection,
     ExternalRef,
+    Integration,
 )
 from ..parsing import BadValue
 from ..records import (
@@ -181,6 +182,8 @@ def order_upsert(*, shop: Connection, record: OrderRecord) -> UpsertResult:
         # A SKU renamed since the order was placed still names the same product.
         for alias in ProductAlias.objects.filter(product__shop=shop, kind="sku", value__in=set(skus) - set(products)):
             products[alias.value] = alias.product
+        if set(skus) - set(products) and Integration.objects.filter(shop=shop, erp__platform="portal").exists():
+            products.update(_catalogue_from_lines(shop, [li for li in record.lines if li.sku not in products]))
         OrderLine.objects.bulk_create(
             OrderLine(
                 order=order,
@@ -213,3 +216,18 @@ def order_upsert(*, shop: Connection, record: OrderRecord) -> UpsertResult:
         )
         bind(shop, order, record.external_id, record.updated_at, digest)
     return UpsertResult(order, changed=True, created=created)
+
+
+def _catalogue_from_lines(shop: Connection, lines: list) -> dict[str, Product]:
+    """Products new to a shop whose back office is the portal come into its catalogue with the
+    order that sold them (its data as the order line gives it), so the order document and the
+    stock can name them; the product pull fills in the rest."""
+    made: dict[str, Product] = {}
+    for line in lines:
+        if line.sku and not line.is_service and line.sku not in made:
+            made[line.sku] = Product.objects.get_or_create(
+                shop=shop, sku=line.sku,
+                defaults={"name": line.name, "price_excl_vat": line.unit_price_excl_vat, "vat_rate": line.vat_rate,
+                          "reference": line.reference},
+            )[0]  # fmt: skip
+    return made

@@ -130,3 +130,17 @@ def test_a_stock_level_of_a_shop_with_an_external_erp_is_not_pushed_from_the_por
     Product.objects.create(shop=shop, sku="LUE-01", name="Sapka", price_excl_vat=Decimal(1))
     _stock("LUE-01", "3")
     assert not Transfer.objects.filter(kind=TransferKind.STOCK).exists()  # the ERP's figure rules
+
+
+def test_r4_a_product_new_to_the_portal_comes_into_its_catalogue_with_the_order_that_sold_it(
+    backoffice, shoprenter
+):
+    shoprenter.add_product("UJ-01", "Új termék", "3000", stock=4)
+    placed = shoprenter.place_order(items=[("UJ-01", 1)], customer_id=None)
+    from connectors.flows.orders_in import shop_pull_orders
+
+    shop_pull_orders(connection=backoffice.shop)  # no product pull ran: the order brings it
+    process_due()
+    product = Product.objects.get(shop=backoffice.shop, sku="UJ-01")
+    assert (product.name, product.price_excl_vat) == ("Új termék", Decimal("3000"))
+    assert Order.objects.get(number=placed["innerId"]).erp_order_no == f"SR1-{placed['innerId']}"

@@ -70,7 +70,7 @@ class TransferDetailSerializer(TransferSerializer):
 
 
 ACCEPTED = inline_serializer("Accepted", {"queued": serializers.ListField(child=serializers.IntegerField())})
-REFUSED = inline_serializer("Refused", {"detail": serializers.CharField()})
+REFUSED = inline_serializer("ActionRefused", {"detail": serializers.CharField()})
 
 
 @extend_schema(

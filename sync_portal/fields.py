@@ -64,9 +64,16 @@ class EncryptedJSONField(models.TextField):
             ) from exc
 
     def to_python(self, value: Any) -> Any:
+        """A dict as it is; a string is either JSON (forms) or the token ``dumpdata`` wrote, which
+        ``loaddata`` hands back here."""
         if isinstance(value, dict) or value is None:
             return value
-        return json.loads(value)
+        if value == "":
+            return {}
+        try:
+            return json.loads(value)
+        except ValueError:
+            return self.from_db_value(value, None, None)
 
     def value_to_string(self, obj: models.Model) -> str:
         # Serialisation (dumpdata) must not leak the secret either.

@@ -1,8 +1,9 @@
-"""URL routes: the admin and the REST API (P4) with its OpenAPI schema and docs."""
+"""URL routes: the admin, the REST API (P4) with its OpenAPI schema and docs, webhooks, health."""
 
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from health_check.views import HealthCheckView
 from rest_framework.routers import DefaultRouter
 
 from connectors.api import ConnectionViewSet, ImportProblemViewSet, SyncRunViewSet, TransferViewSet
@@ -10,6 +11,8 @@ from connectors.webhooks import webhook_intake
 from customers.api import ConflictViewSet
 from documents.api import CreditNoteViewSet, InvoiceViewSet, ShipmentViewSet
 from orders.api import OrderViewSet
+
+from .health import CHECKS
 
 router = DefaultRouter()
 router.register("orders", OrderViewSet, basename="order")
@@ -28,4 +31,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/", include(router.urls)),
     path("hooks/<int:connection_id>/<str:token>/", webhook_intake, name="webhook-intake"),
+    # For monitors and load balancers: 200 when the database, the broker and a qcluster work, else 500.
+    path("health/", HealthCheckView.as_view(checks=CHECKS), name="health"),
 ]

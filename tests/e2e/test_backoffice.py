@@ -132,9 +132,7 @@ def test_a_stock_level_of_a_shop_with_an_external_erp_is_not_pushed_from_the_por
     assert not Transfer.objects.filter(kind=TransferKind.STOCK).exists()  # the ERP's figure rules
 
 
-def test_r4_a_product_new_to_the_portal_comes_into_its_catalogue_with_the_order_that_sold_it(
-    backoffice, shoprenter
-):
+def test_r4_a_product_new_to_the_portal_comes_into_its_catalogue_with_the_order_that_sold_it(backoffice, shoprenter):
     shoprenter.add_product("UJ-01", "Új termék", "3000", stock=4)
     placed = shoprenter.place_order(items=[("UJ-01", 1)], customer_id=None)
     from connectors.flows.orders_in import shop_pull_orders

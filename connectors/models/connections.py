@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from sync_portal.fields import EncryptedJSONField
 
-WEBHOOK_TOKEN = "webhook_token"  # the key of the webhook secret among a connection's credentials
+WEBHOOK_TOKEN = "webhook_token"
+CYCLE_SLACK = dt.timedelta(seconds=15)  # the schedule's tick jitter a due cycle tolerates  # the key of the webhook secret among a connection's credentials
 
 
 class Role(models.TextChoices):
@@ -104,12 +105,14 @@ class Connection(models.Model):
         self.credentials = kept  # type: ignore[assignment]  # an encrypted JSON field
 
     def is_cycle_due(self, now: dt.datetime) -> bool:
-        """Whether the interval since the last cycle has passed."""
+        """Whether the interval since the last cycle has passed, give or take the minute tick's
+        jitter: a cycle starts a little after its tick, so without the slack a 1-minute
+        interval would be found "59 s ago" by the next tick and run every 2 minutes."""
         if not self.enabled:
             return False
         if self.last_cycle_at is None:
             return True
-        return now >= self.last_cycle_at + dt.timedelta(minutes=self.sync_interval)
+        return now >= self.last_cycle_at + dt.timedelta(minutes=self.sync_interval) - CYCLE_SLACK
 
 
 class CustomerPolicy(models.TextChoices):

@@ -95,3 +95,12 @@ def test_a_cycle_asked_for_while_one_runs_is_skipped_and_the_lease_is_given_back
     assert [run.kind for run in connection_cycle(connection=world.shop)] == ["orders"]
     world.shop.refresh_from_db()
     assert world.shop.cycle_lease_until is None
+
+
+def test_r1_a_one_minute_interval_is_due_at_the_next_tick_though_the_last_cycle_began_after_its_tick(world):
+    # The last cycle began 0.8 s after its tick; the next tick comes 59.2 s after that.
+    Connection.objects.update(sync_interval=1, last_cycle_at=timezone.now() - dt.timedelta(seconds=59.2))
+    assert tick()["cycles"] == 2
+    # Half a minute after a cycle nothing is due.
+    Connection.objects.update(sync_interval=1, last_cycle_at=timezone.now() - dt.timedelta(seconds=30))
+    assert tick()["cycles"] == 0

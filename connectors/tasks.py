@@ -64,7 +64,7 @@ def test_connection(connection_id: int) -> str:
     return run.status
 
 
-def resolve_conflict(conflict_id: int, resolution: str, user_id: int | None) -> list[int]:
+def resolve_conflict(conflict_id: int, resolution: str, user_id: int | None, merge_with: str = "") -> list[int]:
     from django.contrib.auth import get_user_model
 
     from customers.models import CustomerConflict
@@ -72,4 +72,7 @@ def resolve_conflict(conflict_id: int, resolution: str, user_id: int | None) -> 
     from .flows.customers import conflict_resolve
 
     user = get_user_model().objects.filter(pk=user_id).first() if user_id is not None else None
-    return conflict_resolve(conflict=CustomerConflict.objects.get(pk=conflict_id), resolution=resolution, user=user)
+    conflict = CustomerConflict.objects.get(pk=conflict_id)
+    if conflict.status != "open":
+        return []  # decided meanwhile (two accountants, or a repeated click): nothing more to do
+    return conflict_resolve(conflict=conflict, resolution=resolution, user=user, merge_with=merge_with)

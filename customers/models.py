@@ -95,6 +95,15 @@ class Resolution(models.TextChoices):
     ONE_TIME = "one_time", _("Sent as a one-time customer")
 
 
+class DecisionRefused(Exception):
+    """A conflict decision that cannot be applied, with what the accountant can do instead."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
 class CustomerConflict(models.Model):
     """A buyer the engine could not match on its own under the *ask* policy (C1, C2, C4).
 
@@ -133,6 +142,27 @@ class CustomerConflict(models.Model):
     def similar_no(self) -> str:
         """The ERP number of the single similar customer, or '' when none or several."""
         return self.candidates[0].get("number", "") if len(self.candidates) == 1 else ""
+
+    def merge_target(self, wanted: str = "") -> str:
+        """The ERP number to merge with: ``wanted`` if it is one of the candidates, else the single
+        candidate. Refused when there is none to choose, or a choice is needed and none was made."""
+        numbers = [str(c.get("number", "")) for c in self.candidates]
+        if wanted and wanted in numbers:
+            return wanted
+        if wanted:
+            raise DecisionRefused(
+                _("%(number)s is not one of the similar customers.") % {"number": wanted},
+                _("Choose one of the customers shown on the conflict page."),
+            )
+        if len(numbers) == 1:
+            return numbers[0]
+        if not numbers:
+            raise DecisionRefused(
+                _("There is no similar customer to merge with."), _("Choose 'add new' or 'one-time'.")
+            )
+        raise DecisionRefused(
+            _("Several customers are similar."), _("Pick the one to merge with on the conflict page.")
+        )
 
     def mark_resolved(self, *, resolution: str, user: object | None, merged_with_no: str = "") -> None:
         """Record the decision; the caller saves and releases waiting orders."""

@@ -133,7 +133,9 @@ class OrderAdmin(admin.ModelAdmin):
         "shop_status",
         "placed_at",
     ]
-    search_fields = ["number", "erp_order_no", "email", "customer__last_name", "customer__company"]
+    search_fields = [
+        "number", "erp_order_no", "email", "customer__first_name", "customer__last_name", "customer__company",
+    ]  # fmt: skip
     list_select_related = ["shop", "customer"]
     date_hierarchy = "placed_at"
     inlines = [

@@ -355,19 +355,16 @@ def customers_from_shop(
     return changed, True
 
 
-def conflict_resolve(*, conflict: CustomerConflict, resolution: str, user) -> list[int]:
+def conflict_resolve(*, conflict: CustomerConflict, resolution: str, user, merge_with: str = "") -> list[int]:
     """Record an accountant's decision and release the customer's waiting orders (C4).
 
-    Returns the ids of the transfers queued again.
+    ``merge_with``: which similar customer to merge with when there are several. Raises
+    DecisionRefused when the decision cannot be applied. Returns the ids of the transfers
+    queued again.
     """
-    if resolution == Resolution.MERGE and not conflict.similar_no:
-        raise ValueError("Merge needs exactly one similar customer; choose 'add new' or 'one-time'.")
+    merged_with_no = conflict.merge_target(merge_with) if resolution == Resolution.MERGE else ""
     with transaction.atomic():
-        conflict.mark_resolved(
-            resolution=resolution,
-            user=user,
-            merged_with_no=(conflict.similar_no if resolution == Resolution.MERGE else ""),
-        )
+        conflict.mark_resolved(resolution=resolution, user=user, merged_with_no=merged_with_no)
         conflict.save()
         waiting = Transfer.objects.filter(
             connection=conflict.erp,

@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from sync_portal.fields import EncryptedJSONField
 
-WEBHOOK_TOKEN = "webhook_token"
-CYCLE_SLACK = dt.timedelta(seconds=15)  # the schedule's tick jitter a due cycle tolerates  # the key of the webhook secret among a connection's credentials
+WEBHOOK_TOKEN = "webhook_token"  # the key of the webhook secret among a connection's credentials
+CYCLE_SLACK = dt.timedelta(seconds=15)  # the schedule's tick jitter a due cycle tolerates
 
 
 class Role(models.TextChoices):

@@ -162,6 +162,7 @@ def test_c4_conflict_action_releases_the_waiting_order(client, staff, world, dja
     assert f"customer__id__exact={conflict.customer_id}" in html  # the order row links to the decision
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/admin/customers/customerconflict/", {"action": "one_time", "_selected_action": [conflict.pk]})
+    run_queued("connectors.tasks.resolve_conflict")  # a worker applies the decision
     conflict.refresh_from_db()
     assert conflict.status == ConflictStatus.RESOLVED
     assert order_transfer(placed.number).state == TransferState.PENDING
@@ -261,3 +262,109 @@ def test_import_problems_are_listed_with_what_arrived_and_counted_on_the_connect
     assert "order 100000077" in html and "ISO 4217" in html
     detail = client.get(f"/admin/connectors/importproblem/{problem.pk}/change/").content.decode()
     assert "&quot;order_currency_code&quot;: &quot;EURO&quot;" in detail
+
+
+def run_queued(func: str) -> list:
+    """Run the queued django-q2 tasks of ``func`` as a worker would; return their results."""
+    from django.utils.module_loading import import_string
+    from django_q.models import OrmQ
+
+    results = []
+    for item in OrmQ.objects.all():
+        task = item.task
+        if task["func"] == func:
+            results.append(import_string(func)(*task["args"], **task["kwargs"]))
+            item.delete()
+    return results
+
+
+def _conflict_with_two_candidates(world, client, staff):
+    from connectors.records import CustomerRecord
+
+    staff("Accountant")
+    world.integration.policy_no_similar = "ask"
+    world.integration.policy_one_similar = "ask"
+    world.integration.save()
+    placed = world.place(
+        customer=CustomerRecord(first_name="Märta", last_name="Sjöström", email="marta@example.se", is_guest=True)
+    )
+    sync(world)
+    conflict = CustomerConflict.objects.get()
+    conflict.candidates = [
+        {"number": "10001", "name": "Märta Sjöström", "email": "marta@example.se", "org_no": ""},
+        {"number": "10007", "name": "M. Sjöström AB", "email": "info@sjostrom.se", "org_no": "5560360793"},
+    ]
+    conflict.save()
+    return placed, conflict
+
+
+def test_c4_the_conflict_page_shows_buyer_candidates_waiting_orders_and_the_decisions(client, staff, world):
+    placed, conflict = _conflict_with_two_candidates(world, client, staff)
+    html = client.get(f"/admin/customers/customerconflict/{conflict.pk}/change/").content.decode()
+    assert "marta@example.se" in html and "M. Sjöström AB" in html and "5560360793" in html
+    assert placed.number in html  # the waiting order
+    for button in ('value="add_new"', 'value="one_time"', 'name="merge_with" value="10001"', 'value="10007"'):
+        assert button in html
+
+
+def test_c4_merging_with_the_second_candidate_binds_the_buyer_to_it_and_releases_the_order(
+    client, staff, world, django_capture_on_commit_callbacks
+):
+    from connectors.bindings import binding_of
+
+    placed, conflict = _conflict_with_two_candidates(world, client, staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/customers/customerconflict/{conflict.pk}/decide/", {"merge_with": "10007"})
+    assert response.status_code == 302
+    run_queued("connectors.tasks.resolve_conflict")
+    conflict.refresh_from_db()
+    assert (conflict.status, conflict.resolution, conflict.merged_with_no) == ("resolved", "merge", "10007")
+    assert order_transfer(placed.number).state == TransferState.PENDING
+    sync(world)
+    assert binding_of(world.erp, conflict.customer).external_id == "10007"
+
+
+def test_c4_a_merge_with_a_customer_not_among_the_candidates_is_refused_with_a_hint(client, staff, world):
+    placed, conflict = _conflict_with_two_candidates(world, client, staff)
+    response = client.post(f"/admin/customers/customerconflict/{conflict.pk}/decide/", {"merge_with": "99999"},
+                           follow=True)  # fmt: skip
+    html = response.content.decode()
+    assert "99999 is not one of the similar customers." in html
+    assert "Choose one of the customers shown on the conflict page." in html
+    conflict.refresh_from_db()
+    assert conflict.status == "open"
+
+
+def test_c4_back_office_sees_the_conflict_page_without_decision_buttons(client, staff, world):
+    placed, conflict = _conflict_with_two_candidates(world, client, staff)
+    staff("Back office")
+    html = client.get(f"/admin/customers/customerconflict/{conflict.pk}/change/").content.decode()
+    assert "M. Sjöström AB" in html and 'value="add_new"' not in html
+
+
+def test_order_search_finds_a_buyer_by_first_name(client, staff, world):
+    from connectors.records import CustomerRecord
+
+    staff()
+    placed = world.place(
+        customer=CustomerRecord(first_name="Märta", last_name="Sjöström", email="m@example.se", is_guest=True)
+    )
+    sync(world)
+    for term in ("Märta", "Sjöström"):
+        html = client.get(CHANGELIST, {"q": term}).content.decode()
+        assert f">{placed.number}<" in html, term
+
+
+def test_c4_after_add_new_the_customer_list_shows_the_erp_number_it_was_created_with(
+    client, staff, world, django_capture_on_commit_callbacks
+):
+    placed, conflict = _conflict_with_two_candidates(world, client, staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/admin/customers/customerconflict/{conflict.pk}/decide/", {"resolution": "add_new"})
+    run_queued("connectors.tasks.resolve_conflict")
+    sync(world)  # the order is sent: the customer is created in the ERP first
+    from connectors.bindings import binding_of
+
+    number = binding_of(world.erp, conflict.customer).external_id
+    html = client.get("/admin/customers/customer/").content.decode()
+    assert f"<td class=\"field-erp_number\">{number}</td>" in html

@@ -16,23 +16,31 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import ErrorSource, TransferState
 
+# One distinct symbol per state (our own single-image SVGs: Django's clock is a two-image sprite).
 ICONS = {
-    TransferState.SENT: ("icon-yes.svg", _("Transferred")),
-    TransferState.NEEDS_ATTENTION: ("icon-no.svg", _("Failed: needs attention")),
-    TransferState.PENDING: ("icon-clock.svg", _("Waiting to be sent")),
-    TransferState.SENDING: ("icon-clock.svg", _("Being sent")),
-    TransferState.RETRY_WAIT: ("icon-clock.svg", _("Waiting to retry")),
-    TransferState.UNKNOWN: ("icon-unknown.svg", _("Outcome unknown: will be looked up")),
-    TransferState.CONFLICT: ("icon-alert.svg", _("Customer conflict: waits for a decision")),
+    TransferState.SENT: ("sent.svg", _("Transferred")),
+    TransferState.NEEDS_ATTENTION: ("attention.svg", _("Failed: needs attention")),
+    TransferState.PENDING: ("pending.svg", _("Waiting to be sent")),
+    TransferState.SENDING: ("sending.svg", _("Being sent")),
+    TransferState.RETRY_WAIT: ("retry.svg", _("Temporary failure: will retry")),
+    TransferState.UNKNOWN: ("unknown.svg", _("Outcome unknown: will be looked up")),
+    TransferState.CONFLICT: ("conflict.svg", _("Customer conflict: waits for a decision")),
 }
+
+
+def icon(name: str, label: str) -> str:
+    """One of the portal's state symbols, labelled for screen readers and on hover."""
+    return format_html(
+        '<img src="{}" alt="{}" title="{}" width="16" height="16" class="state-icon">',
+        static(f"sync_portal/icons/{name}"), label, label,
+    )  # fmt: skip
 
 
 def state_icon(obj, *, resend_url: str | None) -> str:
     """The state symbol; a red cross links to resending (V5)."""
     if obj.transfer_state is None:
         return format_html('<span title="{}">–</span>', _("Not at a transfer status"))
-    icon, label = ICONS[obj.transfer_state]
-    img = format_html('<img src="{}" alt="{}" title="{}">', static(f"admin/img/{icon}"), label, label)
+    img = icon(*ICONS[obj.transfer_state])
     if obj.transfer_state == TransferState.NEEDS_ATTENTION and resend_url:
         return format_html('<a href="{}" title="{}">{}</a>', resend_url, _("Resend"), img)
     return img
@@ -46,13 +54,21 @@ def error_cell(obj, *, source: str) -> str:
     sources = {source, ErrorSource.CREDENTIALS} if source == ErrorSource.SYNC else {source}
     if obj.transfer_source not in sources or not obj.transfer_error:
         return ""
-    symbol = "⚠" if source == ErrorSource.VALIDATION else "✖"
+    # A problem in the data (fix it, then resend), a temporary failure (retried on its own) and a
+    # refusal (a person must act) each have their own sign.
+    if source == ErrorSource.VALIDATION:
+        symbol, kind = "⚠", _("Data or mapping to fix")
+    elif obj.transfer_state == TransferState.RETRY_WAIT:
+        symbol, kind = "↻", _("Temporary: retried automatically")
+    else:
+        symbol, kind = "✖", _("Refused: needs attention")
     parts = [(obj.transfer_error,)]
     if obj.transfer_hint:
         parts.append((obj.transfer_hint,))
     link = reverse("admin:connectors_transfer_change", args=[obj.transfer_id])
     return format_html(
-        '<details><summary title="{}">{}</summary>{}<a href="{}">{}</a></details>',
+        '<details><summary title="{}: {}">{}</summary>{}<a href="{}">{}</a></details>',
+        kind,
         obj.transfer_error,
         symbol,
         format_html_join("", "<p>{}</p>", parts),
@@ -81,9 +97,16 @@ class TransferStateFilter(admin.SimpleListFilter):
 
 def report_resend(modeladmin: admin.ModelAdmin, request: HttpRequest, result) -> None:
     """Tell the user what a resend queued and what it refused, and why."""
+    from .models import Transfer
+
+    named = Transfer.objects.in_bulk([*result.queued, *(pk for pk, _why in result.refused)])
     if result.queued:
-        modeladmin.message_user(request, _("%d transfer(s) queued to be sent again.") % len(result.queued))
+        modeladmin.message_user(
+            request,
+            _("Queued to be sent again: %(what)s.") % {"what": ", ".join(named[pk].subject() for pk in result.queued)},
+        )
     for pk, why in result.refused:
         modeladmin.message_user(
-            request, _("Transfer %(pk)s not resent: it %(why)s.") % {"pk": pk, "why": why}, level=messages.WARNING
-        )
+            request, _("%(what)s not resent: it %(why)s.") % {"what": named[pk].subject(), "why": why},
+            level=messages.WARNING,
+        )  # fmt: skip

@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from connectors.admin_display import TransferStateFilter, error_cell, report_resend, state_icon
+from connectors.admin_display import TransferStateFilter, error_cell, icon, report_resend, state_icon
 from connectors.models import ErrorSource, TransferKind, TransferState
 from connectors.selectors import with_document_states, with_transfer
 from connectors.transfers import transfer_resend
@@ -230,16 +230,14 @@ class OrderAdmin(admin.ModelAdmin):
         if not (obj.n_invoices or obj.n_shipments):
             return ""
         text = _("%(inv)d inv. · %(ship)d ship.") % {"inv": obj.n_invoices or 0, "ship": obj.n_shipments or 0}
-        for flag, icon, label in (
-            ("documents_failing", "icon-no.svg", _("A document needs attention")),
-            ("documents_unknown", "icon-unknown.svg", _("A document's outcome is unknown: it will be looked up")),
-            ("documents_waiting", "icon-clock.svg", _("A document is waiting to be sent")),
+        for flag, name, label in (
+            ("documents_failing", "attention.svg", _("A document needs attention")),
+            ("documents_unknown", "unknown.svg", _("A document's outcome is unknown: it will be looked up")),
+            ("documents_waiting", "pending.svg", _("A document is waiting to be sent")),
         ):
             if getattr(obj, flag):
-                img = format_html('<img src="{}" alt="{}" title="{}">', static(f"admin/img/{icon}"), label, label)
-                return format_html("{} {}", text, img)
-        yes = _("Recorded in the shop")
-        return format_html('{} <img src="{}" alt="{}" title="{}">', text, static("admin/img/icon-yes.svg"), yes, yes)
+                return format_html("{} {}", text, icon(name, label))
+        return format_html("{} {}", text, icon("sent.svg", _("Recorded in the shop")))
 
     @admin.display(description=_("ERP order no."), ordering="erp_order_no")
     def erp_number(self, obj: Order) -> str:

@@ -109,6 +109,11 @@ class Transfer(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.object_id} → {self.connection} ({self.state})"
 
+    def subject(self) -> str:
+        """What a person calls this transfer: its kind and its object's own name ("Sales order 1042")."""
+        obj = self.obj
+        return f"{self.get_kind_display()} {obj if obj is not None else f'#{self.object_id}'}"
+
     def can_move_to(self, state: str) -> bool:
         return state in ALLOWED_TRANSITIONS[self.state]
 

@@ -67,7 +67,7 @@ def test_p2_order_changelist_renders_in_a_constant_number_of_queries(client, sta
         large, html = render_changelist(client)
     assert small == large
     assert html.count('href="/admin/orders/order/') >= 200  # all 200 rows on one page
-    assert "admin/img/icon-yes.svg" in html and "admin/img/icon-no.svg" in html
+    assert "sync_portal/icons/sent.svg" in html and "sync_portal/icons/attention.svg" in html
     assert "Not yet transferred" in html and "SO0" in html
 
 
@@ -115,6 +115,7 @@ def test_p2_v5_red_cross_resend_queues_a_new_attempt(client, staff, world, djang
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url)
     assert response.status_code == 302
+    assert f"Queued to be sent again: Sales order {placed.number}." in client.get(CHANGELIST).content.decode()
     assert order_transfer(placed.number).state == TransferState.PENDING
     assert [t.func() for t in OrmQ.objects.all()] == ["connectors.tasks.process_transfer"]
 
@@ -368,3 +369,11 @@ def test_c4_after_add_new_the_customer_list_shows_the_erp_number_it_was_created_
     number = binding_of(world.erp, conflict.customer).external_id
     html = client.get("/admin/customers/customer/").content.decode()
     assert f"<td class=\"field-erp_number\">{number}</td>" in html
+
+
+def test_p2_each_transfer_state_has_its_own_symbol_and_label():
+    from connectors.admin_display import ICONS
+
+    assert set(ICONS) == set(TransferState.values)
+    assert len({name for name, _label in ICONS.values()}) == len(ICONS)  # no two states look alike
+    assert len({str(label) for _name, label in ICONS.values()}) == len(ICONS)

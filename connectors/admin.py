@@ -46,6 +46,8 @@ class ConnectionForm(forms.ModelForm):
     """Credentials are write-only: the form never shows the stored value."""
 
     base_url = forms.URLField(max_length=300, assume_scheme="https")
+    # The platforms this portal knows, by name: a typo cannot make a connection no connector serves.
+    platform = forms.ChoiceField(choices=lambda: registry.choices())
     new_credentials = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),

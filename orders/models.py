@@ -207,6 +207,8 @@ class OrderAddress(models.Model):
     phone = models.CharField(max_length=40, blank=True)
 
     class Meta:
+        verbose_name = _("order address")
+        verbose_name_plural = _("order addresses")
         constraints = [models.UniqueConstraint(fields=["order", "kind"], name="uniq_order_address_kind")]
 
     def __str__(self) -> str:

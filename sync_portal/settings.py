@@ -245,7 +245,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sync Portal API",
-    "DESCRIPTION": "Sync status of orders, transfers, runs, connections and customer conflicts (P4). "
+    "DESCRIPTION": "Sync status of orders, transfers, runs, connections and customer conflicts. "
     "Authenticate with 'Authorization: Api-Key <key>' (keys are created in the admin).",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -368,7 +368,7 @@ def test_c4_after_add_new_the_customer_list_shows_the_erp_number_it_was_created_
 
     number = binding_of(world.erp, conflict.customer).external_id
     html = client.get("/admin/customers/customer/").content.decode()
-    assert f"<td class=\"field-erp_number\">{number}</td>" in html
+    assert f'<td class="field-erp_number">{number}</td>' in html
 
 
 def test_p2_each_transfer_state_has_its_own_symbol_and_label():
@@ -377,3 +377,25 @@ def test_p2_each_transfer_state_has_its_own_symbol_and_label():
     assert set(ICONS) == set(TransferState.values)
     assert len({name for name, _label in ICONS.values()}) == len(ICONS)  # no two states look alike
     assert len({str(label) for _name, label in ICONS.values()}) == len(ICONS)
+
+
+def test_the_platform_is_chosen_from_the_known_platforms_and_a_typo_is_refused(client, staff):
+    staff()
+    html = client.get("/admin/connectors/connection/add/").content.decode()
+    assert '<select name="platform"' in html and '<option value="shoprenter">ShopRenter</option>' in html
+    response = client.post("/admin/connectors/connection/add/", {
+        "name": "Typo", "role": "shop", "platform": "magneto", "base_url": "https://shop.example.com/",
+        "parameters": "{}", "sync_interval": 5,
+    })  # fmt: skip
+    assert "Select a valid choice. magneto is not one of the available choices." in response.content.decode()
+
+
+def test_the_index_lists_api_keys_once_and_order_addresses_are_spelled_right(client, staff, world):
+    staff()
+    html = client.get("/admin/").content.decode()
+    assert html.count(">API keys<") == 1
+    placed = world.place()
+    sync(world)
+    order = Order.objects.get(number=placed.number)
+    page = client.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
+    assert "ADDRESSS" not in page.upper() and "Order addresses" in page

@@ -7,9 +7,13 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.templatetags.static import static
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from sync_portal.admin_utils import ReadOnlyAdminMixin, ReadOnlyInline
@@ -293,6 +297,31 @@ class TransferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.action(description=_("Resend the selected transfers"), permissions=["resend"])
     def resend(self, request, queryset):
         report_resend(self, request, transfer_resend(transfer_ids=list(queryset.values_list("pk", flat=True))))
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.resend_view)
+        return [path("<int:pk>/resend/", view, name="connectors_transfer_resend"), *super().get_urls()]
+
+    def resend_view(self, request, pk: int):
+        """Confirm (GET) and resend (POST) one transfer; ``next`` is where to go back to."""
+        transfer = get_object_or_404(Transfer.objects.select_related("connection"), pk=pk)
+        back = request.GET.get("next") or reverse("admin:connectors_transfer_change", args=[pk])
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = reverse("admin:connectors_transfer_change", args=[pk])
+        if not self.has_resend_permission(request):
+            self.message_user(request, _("You may not resend transfers."), level=messages.ERROR)
+            return HttpResponseRedirect(back)
+        if request.method == "POST":
+            report_resend(self, request, transfer_resend(transfer_ids=[pk]))
+            return HttpResponseRedirect(back)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Resend %(what)s") % {"what": transfer.subject()},
+            "transfer": transfer,
+            "back": back,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/connectors/confirm_transfer_resend.html", context)
 
 
 @admin.register(TransferAttempt)

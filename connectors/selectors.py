@@ -100,3 +100,20 @@ def connection_serving(*, role: str, parameter: str, value: str) -> Connection |
         if value in (connection.parameters or {}).get(parameter, []):
             return connection
     return None
+
+
+def transfers_of_order(order_id: int) -> list[Transfer]:
+    """Every transfer about one order: its sales order and status pushes, and those of its invoices,
+    shipments and credit notes (to the shop, the carrier, the payment provider), oldest first."""
+    from django.db.models import Q
+
+    from documents.models import CreditNote, Invoice, Shipment
+    from orders.models import Order
+
+    about = Q(content_type=ContentType.objects.get_for_model(Order), object_id=order_id)
+    for model, field in ((Invoice, "order_id"), (Shipment, "order_id"), (CreditNote, "invoice__order_id")):
+        ids = model.objects.filter(**{field: order_id}).values("pk")
+        about |= Q(content_type=ContentType.objects.get_for_model(model), object_id__in=ids)
+    return list(
+        Transfer.objects.filter(about).select_related("connection", "content_type").order_by("created_at", "pk")
+    )

@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from connectors.admin_display import TransferStateFilter, error_cell, icon, report_resend, state_icon
+from connectors.admin_display import ICONS, TransferStateFilter, error_cell, icon, report_resend, state_icon
 from connectors.models import ErrorSource, TransferKind, TransferState
 from connectors.selectors import with_document_states, with_transfer
 from connectors.transfers import transfer_resend
@@ -22,20 +22,49 @@ from fulfilment.selectors import allot
 from .models import Order, OrderAddress, OrderDiscount, OrderLine, OrderRefused, OrderStateChange
 
 
-class OrderLineInline(admin.TabularInline):
+class MirroredInline:
+    """Rows mirrored from the shop: fixed once the order went to the ERP, so what the ERP got and
+    what the portal shows never differ."""
+
+    def _sent(self, obj) -> bool:
+        return obj is not None and order_is_sent(obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return not self._sent(obj) and super().has_change_permission(request, obj)  # type: ignore[misc]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return not self._sent(obj) and super().has_add_permission(request, obj)  # type: ignore[misc]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return not self._sent(obj) and super().has_delete_permission(request, obj)  # type: ignore[misc]
+
+
+class OrderLineInline(MirroredInline, admin.TabularInline):
     model = OrderLine
     extra = 0
     fields = ["position", "sku", "reference", "name", "quantity", "unit_price_excl_vat", "vat_rate", "discount_amount"]
 
 
-class OrderAddressInline(admin.StackedInline):
+class OrderAddressInline(MirroredInline, admin.StackedInline):
     model = OrderAddress
     extra = 0
 
 
-class OrderDiscountInline(admin.TabularInline):
+class OrderDiscountInline(MirroredInline, admin.TabularInline):
     model = OrderDiscount
     extra = 0
+
+
+def order_is_sent(order: Order) -> bool:
+    """Whether the order reached (or may have reached) the ERP: its mirrored fields are then fixed."""
+    from connectors.models import Transfer
+
+    if order.erp_order_no:
+        return True
+    return Transfer.objects.filter(
+        kind=TransferKind.SALES_ORDER, object_id=order.pk, content_type__model="order",
+        state__in=[TransferState.SENT, TransferState.SENDING, TransferState.UNKNOWN],
+    ).exists()  # fmt: skip
 
 
 class DocumentInline(admin.TabularInline):
@@ -164,6 +193,40 @@ class OrderAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Orders come from the shops; one typed in here would have no shop to answer to.
         return False
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        """Everything once the order went to the ERP (a warning says so); the transfers always."""
+        if obj is not None and order_is_sent(obj):
+            return ["transfers_panel", *(f.name for f in self.model._meta.fields)]
+        return ["transfers_panel"]
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        fields = [f for f in super().get_fields(request, obj) if f != "transfers_panel"]
+        return ["transfers_panel", *fields] if obj is not None else fields
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        order = self.get_object(request, object_id)
+        if order is not None and order_is_sent(order):
+            messages.info(request, _("This order went to the ERP as %(number)s: its shop data can no longer be "
+                                     "edited here.") % {"number": order.erp_order_no or _("(being sent)")})  # fmt: skip
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description=_("Transfers"))
+    def transfers_panel(self, obj: Order) -> str:
+        """Every transfer about this order and its documents: state, number there, attempts, the last
+        error with what to do, and resend where a person is needed."""
+        from django.template.loader import render_to_string
+
+        from connectors.selectors import transfers_of_order
+
+        rows = []
+        for transfer in transfers_of_order(obj.pk):
+            resend = None
+            if transfer.state == TransferState.NEEDS_ATTENTION:
+                url = reverse("admin:connectors_transfer_resend", args=[transfer.pk])
+                resend = f"{url}?next={reverse('admin:orders_order_change', args=[obj.pk])}"
+            rows.append({"transfer": transfer, "icon": icon(*ICONS[transfer.state]), "resend_url": resend})
+        return render_to_string("admin/connectors/transfers_panel.html", {"transfers": rows})
 
     def get_queryset(self, request: HttpRequest):
         return with_document_states(with_transfer(super().get_queryset(request), kind=TransferKind.SALES_ORDER))

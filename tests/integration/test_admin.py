@@ -399,3 +399,39 @@ def test_the_index_lists_api_keys_once_and_order_addresses_are_spelled_right(cli
     order = Order.objects.get(number=placed.number)
     page = client.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
     assert "ADDRESSS" not in page.upper() and "Order addresses" in page
+
+
+def test_v4_v5_the_order_page_shows_its_transfers_and_fixes_its_shop_data_once_sent(client, staff, world):
+    staff("Back office")
+    placed = world.place()
+    sync(world)
+    order = Order.objects.get(number=placed.number)
+    assert order.erp_order_no
+    page = client.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
+    assert "Sales order " + placed.number in page and order.erp_order_no in page  # the transfer and its number
+    assert "can no longer be edited here" in page
+    assert 'name="grand_total"' not in page and 'name="erp_order_no"' not in page  # read-only now
+    assert 'name="lines-0-quantity"' not in page
+
+
+def test_v5_a_failed_transfer_on_the_order_page_shows_its_error_and_hint_and_resends(
+    client, staff, world, django_capture_on_commit_callbacks
+):
+    staff("Back office")
+    world.integration.payment_method_map = {}
+    world.integration.save()
+    placed = world.place()
+    sync(world)
+    order = Order.objects.get(number=placed.number)
+    page = client.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
+    transfer = order_transfer(placed.number)
+    from django.utils.html import escape
+
+    assert escape(transfer.last_error) in page and escape(transfer.last_hint) in page
+    resend = reverse("admin:connectors_transfer_resend", args=[transfer.pk])
+    assert resend in page
+    assert 'name="grand_total"' in page  # not sent yet: still editable
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"{resend}?next=/admin/orders/order/{order.pk}/change/")
+    assert response.status_code == 302 and response["Location"] == f"/admin/orders/order/{order.pk}/change/"
+    assert order_transfer(placed.number).state == TransferState.PENDING

@@ -1,0 +1,63 @@
+"""A real browser against the portal: Playwright driving Debian's Chromium (``/usr/bin/chromium``,
+installed by ``.ci/run``; browser downloads are not possible here) and Django's live server."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Chromium's own calls home are refused by a closed network, many at a time: switched off.
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def browser():
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls the tests make beside
+    # it are plain synchronous ones.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), f"No Chromium at {CHROMIUM}: install Debian's chromium (see .ci/run)."
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(viewport={"width": 1500, "height": 1000}, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.base = live_server.url  # type: ignore[attr-defined]
+    yield page
+    context.close()
+
+
+def log_in(page, username: str, password: str) -> None:
+    page.goto(f"{page.base}/admin/login/?next=/admin/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+
+
+def shot(page, name: str) -> None:
+    """A screenshot for the docs (``docs/screenshots/<name>.png``)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+
+
+@pytest.fixture(autouse=True)
+def fresh_content_types():
+    """Tables are flushed between live-server tests and content types made again with new ids:
+    the cached ones would point at rows that are gone."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+    yield
+    ContentType.objects.clear_cache()

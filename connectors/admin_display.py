@@ -28,7 +28,7 @@ ICONS = {
 }
 
 
-def icon(name: str, label: str) -> str:
+def icon(name: str, label: object) -> str:
     """One of the portal's state symbols, labelled for screen readers and on hover."""
     return format_html(
         '<img src="{}" alt="{}" title="{}" width="16" height="16" class="state-icon">',

@@ -17,8 +17,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -46,6 +48,25 @@ CURSOR_BUFFER = dt.timedelta(minutes=10)
 STORED, SET_ASIDE, FAILED = "stored", "set_aside", "failed"
 
 
+# The run in progress in this worker, and when its counts were last written (for the dashboard).
+_running: ContextVar[tuple[int, list[float]] | None] = ContextVar("running_run", default=None)
+PROGRESS_EVERY = 2.0  # seconds between two writes of a running run's counts
+
+
+def run_progress(counts: Counter[str]) -> None:
+    """Write the running run's counts so far (at most every PROGRESS_EVERY seconds): the dashboard
+    shows a long pull's progress, "seen" of "total" where the flow knows the total."""
+    current = _running.get()
+    if current is None:
+        return
+    run_id, last = current
+    now = time.monotonic()
+    if now - last[0] < PROGRESS_EVERY:
+        return
+    last[0] = now
+    SyncRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(stats=dict(counts))
+
+
 def run_guarded(*, connection: Connection, kind: str, body: Callable[[Counter[str]], None]) -> SyncRun:
     """Run one step of a cycle as a SyncRun that always ends with a status and its counts.
 
@@ -54,6 +75,7 @@ def run_guarded(*, connection: Connection, kind: str, body: Callable[[Counter[st
     """
     run = SyncRun.objects.create(connection=connection, kind=kind)
     counts: Counter[str] = Counter()
+    token = _running.set((run.pk, [time.monotonic()]))
     try:
         body(counts)
     except AuthError as exc:
@@ -68,6 +90,8 @@ def run_guarded(*, connection: Connection, kind: str, body: Callable[[Counter[st
     else:
         connection_mark_credentials_ok(connection_id=connection.pk)
         run.finish(status=RunStatus.OK, stats=counts)
+    finally:
+        _running.reset(token)
     return run
 
 
@@ -101,6 +125,7 @@ def pull_stream(
         for record in pull(since):
             connection_cycle_heartbeat(connection_id=connection.pk)
             counts["seen"] += 1
+            run_progress(counts)
             when = record.updated_at if isinstance(record, BadRecord) else stamp(record)
             outcome = import_one(
                 connection, stream, record, store=store, check=check, key=key, label=label, counts=counts

@@ -15,3 +15,20 @@ class UserAPIKeyAdmin(APIKeyModelAdmin):
 
     list_display = [*APIKeyModelAdmin.list_display, "user"]
     list_select_related = ["user"]
+
+
+# --- the sync-health dashboard is the admin's home -------------------------------------
+
+admin.site.index_template = "admin/sync_health.html"
+_index = admin.site.index
+
+
+def _index_with_health(request, extra_context=None):
+    """The admin's home with the sync-health table for whoever may see connections."""
+    from connectors.dashboard import connections_health
+
+    health = connections_health() if request.user.has_perm("connectors.view_connection") else None
+    return _index(request, {**(extra_context or {}), "health": health})
+
+
+admin.site.index = _index_with_health  # type: ignore[method-assign]

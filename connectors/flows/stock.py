@@ -20,7 +20,7 @@ from ..models import (
     Transfer,
     TransferKind,
 )
-from ..pulls import import_one, run_guarded
+from ..pulls import import_one, run_guarded, run_progress
 from ..records import (
     StockRecord,
 )
@@ -76,9 +76,11 @@ def _stock_of_shop(
         return True, True
 
     batched = batchable(integration.shop, TransferKind.STOCK)
+    counts["total"] += len(products)  # the dashboard shows how far the read has come
     for record in erp.stock(integration.warehouse_code, items=sorted(products)):
         connection_cycle_heartbeat(connection_id=connection.pk)
         counts["read"] += 1
+        run_progress(counts)
         import_one(
             connection,
             "stock",

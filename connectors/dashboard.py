@@ -1,0 +1,137 @@
+"""Selectors behind the sync-health dashboard: per connection how syncing goes, in a few queries.
+
+Per connection: the last finished run and its outcome, a run in progress with
+how far it has come, transfers per state, the oldest one still waiting, the
+share of failed attempts in the last 24 hours, and attempts per hour (24 h) and
+per day (14 days) split into succeeded and failed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Min, Q
+from django.db.models.functions import TruncDate, TruncHour
+from django.utils import timezone
+
+from .models import AttemptOutcome, Connection, RunStatus, SyncRun, Transfer, TransferAttempt, TransferState
+
+WAITING = (TransferState.PENDING, TransferState.RETRY_WAIT, TransferState.UNKNOWN, TransferState.SENDING)
+FAILED_OUTCOMES = (AttemptOutcome.FAILED, AttemptOutcome.RETRY, AttemptOutcome.UNKNOWN, AttemptOutcome.INVALID)
+
+
+@dataclass
+class Bar:
+    """One bar of a chart: when, how many attempts succeeded and failed."""
+
+    label: str
+    ok: int = 0
+    failed: int = 0
+
+
+@dataclass
+class ConnectionHealth:
+    connection: Connection
+    last_run: SyncRun | None = None
+    running: list[SyncRun] = field(default_factory=list)
+    states: dict[str, int] = field(default_factory=dict)
+    oldest_waiting: dt.datetime | None = None
+    attempts_24h: int = 0
+    failed_24h: int = 0
+    hours: list[Bar] = field(default_factory=list)
+    days: list[Bar] = field(default_factory=list)
+
+    @property
+    def error_rate(self) -> float | None:
+        """Failed attempts as a share of all attempts in the last 24 hours; None without attempts."""
+        return self.failed_24h / self.attempts_24h if self.attempts_24h else None
+
+    @property
+    def needs_attention(self) -> int:
+        return self.states.get(TransferState.NEEDS_ATTENTION, 0) + self.states.get(TransferState.CONFLICT, 0)
+
+
+def connections_health(*, now: dt.datetime | None = None) -> list[ConnectionHealth]:
+    """The dashboard's rows, one per enabled connection (shops first)."""
+    now = now or timezone.now()
+    rows = {
+        c.pk: ConnectionHealth(connection=c) for c in Connection.objects.filter(enabled=True).order_by("-role", "name")
+    }
+    if not rows:
+        return []
+    for run in SyncRun.objects.filter(connection__in=rows, status=RunStatus.RUNNING).order_by("started_at"):
+        rows[run.connection_id].running.append(run)
+    last_ids = [
+        pk
+        for pk in (
+            SyncRun.objects.filter(connection_id=cid).exclude(status=RunStatus.RUNNING).order_by("-started_at")
+            .values_list("pk", flat=True).first()
+            for cid in rows
+        )
+        if pk is not None
+    ]  # fmt: skip
+    for run in SyncRun.objects.filter(pk__in=last_ids):
+        rows[run.connection_id].last_run = run
+    for cid, state, n in Transfer.objects.values_list("connection_id", "state").annotate(n=Count("pk")).order_by():
+        if cid in rows:
+            rows[cid].states[state] = n
+    waiting = Transfer.objects.filter(state__in=WAITING).values("connection_id").annotate(oldest=Min("created_at"))
+    for item in waiting.order_by():
+        if item["connection_id"] in rows:
+            rows[item["connection_id"]].oldest_waiting = item["oldest"]
+    _charts(rows, now)
+    return list(rows.values())
+
+
+def _charts(rows: dict[int, ConnectionHealth], now: dt.datetime) -> None:
+    hour0 = now.replace(minute=0, second=0, microsecond=0) - dt.timedelta(hours=23)
+    day0 = (now - dt.timedelta(days=13)).date()
+    failed = Q(outcome__in=FAILED_OUTCOMES)
+    hourly: dict[int, dict[dt.datetime, tuple[int, int]]] = defaultdict(dict)
+    by_hour = (
+        TransferAttempt.objects.filter(started_at__gte=hour0)
+        .annotate(slot=TruncHour("started_at"))
+        .values("transfer__connection_id", "slot")
+        .annotate(total=Count("pk"), failed=Count("pk", filter=failed))
+        .order_by()
+    )
+    for item in by_hour:
+        hourly[item["transfer__connection_id"]][item["slot"]] = (item["total"], item["failed"])
+    daily: dict[int, dict[dt.date, tuple[int, int]]] = defaultdict(dict)
+    by_day = (
+        TransferAttempt.objects.filter(started_at__date__gte=day0)
+        .annotate(slot=TruncDate("started_at"))
+        .values("transfer__connection_id", "slot")
+        .annotate(total=Count("pk"), failed=Count("pk", filter=failed))
+        .order_by()
+    )
+    for item in by_day:
+        daily[item["transfer__connection_id"]][item["slot"]] = (item["total"], item["failed"])
+    for cid, row in rows.items():
+        for i in range(24):
+            slot = hour0 + dt.timedelta(hours=i)
+            total, bad = hourly[cid].get(slot, (0, 0))
+            row.hours.append(Bar(label=timezone.localtime(slot).strftime("%H:00"), ok=total - bad, failed=bad))
+            row.attempts_24h += total
+            row.failed_24h += bad
+        for i in range(14):
+            day = day0 + dt.timedelta(days=i)
+            total, bad = daily[cid].get(day, (0, 0))
+            row.days.append(Bar(label=day.isoformat(), ok=total - bad, failed=bad))
+
+
+def runs_in_progress() -> list[dict[str, object]]:
+    """Running runs with their counts so far, for the dashboard's live progress."""
+    return [
+        {
+            "id": run.pk,
+            "connection": run.connection_id,
+            "kind": run.kind,
+            "done": int(run.stats.get("seen") or run.stats.get("read") or 0),
+            "total": int(run.stats.get("total") or 0),
+            "started_at": run.started_at.isoformat(),
+        }
+        for run in SyncRun.objects.filter(status=RunStatus.RUNNING).order_by("started_at")
+    ]

@@ -49,6 +49,13 @@ class ConnectionHealth:
         return self.failed_24h / self.attempts_24h if self.attempts_24h else None
 
     @property
+    def state_rows(self) -> list[tuple[str, str, int]]:
+        """(state, its name, count), in the order of the state machine."""
+        return [
+            (state, str(label), self.states[state]) for state, label in TransferState.choices if state in self.states
+        ]
+
+    @property
     def needs_attention(self) -> int:
         return self.states.get(TransferState.NEEDS_ATTENTION, 0) + self.states.get(TransferState.CONFLICT, 0)
 

@@ -33,6 +33,7 @@ def chart(bars) -> str:
     )
     width = len(bars) * (WIDTH + GAP)
     return format_html(
-        '<svg class="chart" width="{}" height="{}" viewBox="0 0 {} {}" role="img" aria-label="{}">{}</svg>',
-        width, HEIGHT, width, HEIGHT, _("Attempts per period"), body,
+        '<svg class="chart" width="{}" height="{}" viewBox="0 0 {} {}" role="img" aria-label="{}">'
+        '<rect class="chart-base" x="0" y="{}" width="{}" height="1"/>{}</svg>',
+        width, HEIGHT + 1, width, HEIGHT + 1, _("Attempts per period"), HEIGHT, width, body,
     )  # fmt: skip

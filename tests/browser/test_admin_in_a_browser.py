@@ -100,3 +100,31 @@ def test_ten_wrong_passwords_lock_the_login_page_in_the_browser(page):
         log_in(page, "anna", "wrong")
     log_in(page, "anna", "right-password-1")
     assert "Too many failed logins" in page.content()
+
+
+def test_p2_the_dashboard_follows_a_running_sync_without_a_reload(page, world):
+    from django.utils import timezone
+
+    from connectors.models import RunStatus, SyncRun
+
+    world.integration.payment_method_map = {}
+    world.integration.save()
+    world.place()
+    world.place(payment_method="")
+    sync(world)
+    run = SyncRun.objects.create(connection=world.erp, kind="stock", stats={"read": 120, "total": 2000})
+    User.objects.create_superuser("boss", "boss@example.no", "Secret-pass-42")
+    log_in(page, "boss", "Secret-pass-42")
+    cell = page.locator(f"[data-progress-connection='{world.erp.pk}']")
+    assert cell.inner_text().strip() == "stock: 120 / 2000"
+    shot(page, "dashboard")
+    SyncRun.objects.filter(pk=run.pk).update(stats={"read": 1500, "total": 2000})
+    page.wait_for_function(
+        f"document.querySelector(\"[data-progress-connection='{world.erp.pk}']\").innerText.includes('1500 / 2000')",
+        timeout=12_000,
+    )  # the next poll (every 5 s) shows it
+    SyncRun.objects.filter(pk=run.pk).update(status=RunStatus.OK, finished_at=timezone.now())
+    page.wait_for_function(
+        f"document.querySelector(\"[data-progress-connection='{world.erp.pk}']\").innerText.trim() === '–'",
+        timeout=12_000,
+    )

@@ -35,7 +35,7 @@ def test_p2_the_home_page_shows_each_connections_last_run_transfers_errors_and_c
     assert "Sync health" in html
     assert world.shop.name in html and world.erp.name in html
     assert "The ERP timed out." in html  # the last run's outcome
-    assert f"1 {TransferState.NEEDS_ATTENTION}" in html  # transfers per state, linked to the list
+    assert f"1 × {TransferState.NEEDS_ATTENTION.label}" in html  # transfers per state, linked to the list
     assert "connection__id__exact=" in html
     assert html.count('<svg class="chart"') == 4  # 24 h and 14 days for each of the two connections
     assert "100 %" in html  # every attempt of the last day failed

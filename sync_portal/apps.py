@@ -8,4 +8,4 @@ class SyncPortalConfig(AppConfig):
     verbose_name = "Sync Portal"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import checks, middleware  # noqa: F401  (registers the system checks and the login signal)

@@ -1,9 +1,10 @@
-"""Portal-wide models: API keys for machine clients (P4)."""
+"""Portal-wide models: API keys for machine clients (P4), each person's language."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey
 
 
@@ -20,3 +21,20 @@ class UserAPIKey(AbstractAPIKey):
     class Meta(AbstractAPIKey.Meta):
         verbose_name = "API key"
         verbose_name_plural = "API keys"
+
+
+class UserPreference(models.Model):
+    """What one person chose for themselves: the language the portal speaks to them."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference")
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, blank=True,
+        help_text=_("Empty: the browser's language."),
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = _("preference")
+        verbose_name_plural = _("preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.language or '-'}"

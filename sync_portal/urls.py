@@ -13,7 +13,7 @@ from documents.api import CreditNoteViewSet, InvoiceViewSet, ShipmentViewSet
 from orders.api import OrderViewSet
 
 from .health import CHECKS
-from .views import sync_health_progress
+from .views import choose_language, sync_health_progress
 
 router = DefaultRouter()
 router.register("orders", OrderViewSet, basename="order")
@@ -28,6 +28,7 @@ router.register("credit-notes", CreditNoteViewSet, basename="credit-note")
 
 urlpatterns = [
     path("admin/sync-health/progress/", sync_health_progress, name="sync-health-progress"),
+    path("language/", choose_language, name="choose-language"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

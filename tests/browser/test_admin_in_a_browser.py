@@ -128,3 +128,49 @@ def test_p2_the_dashboard_follows_a_running_sync_without_a_reload(page, world):
         f"document.querySelector(\"[data-progress-connection='{world.erp.pk}']\").innerText.trim() === '–'",
         timeout=12_000,
     )
+
+
+HEALTH = {"nb": "Synkroniseringshelse", "sv": "Synkroniseringshälsa", "pl": "Stan synchronizacji",
+          "hu": "Szinkronizálás állapota", "en": "Sync health"}  # fmt: skip
+
+
+def _scene(world) -> tuple[Order, CustomerConflict]:
+    """An order that went through, one with a red cross, and a customer conflict."""
+    world.integration.payment_method_map = {}
+    world.integration.policy_no_similar = "ask"
+    world.integration.save()
+    world.place(payment_method="")
+    world.place()
+    world.place(customer=CustomerRecord(first_name="Ödön", last_name="Kovács", email="odon@example.hu",
+                                        is_guest=True), payment_method="")  # fmt: skip
+    sync(world)
+    failed = Order.objects.get(erp_order_no="", customer__email__startswith="ase")
+    return failed, CustomerConflict.objects.get()
+
+
+def test_p2_each_person_chooses_their_language_which_follows_them_to_another_browser(page, world, browser):
+    failed, conflict = _scene(world)
+    User.objects.create_superuser("boss", "boss@example.no", "Secret-pass-42")
+    log_in(page, "boss", "Secret-pass-42")
+    assert HEALTH["en"] in page.content()
+    for lang in ("nb", "sv", "pl", "hu"):
+        page.select_option("#language-choice", lang)
+        page.click(".language-choice button")
+        page.wait_for_selector("#sync-health h2")
+        assert page.inner_text("#sync-health h2") == HEALTH[lang], lang
+        if lang in ("nb", "hu"):  # the seeds' languages: their screenshots for the docs
+            shot(page, f"dashboard-{lang}")
+            page.goto(f"{page.base}/admin/orders/order/")
+            shot(page, f"order-list-{lang}")
+            page.goto(f"{page.base}/admin/orders/order/{failed.pk}/change/")
+            shot(page, f"order-page-{lang}")
+            page.goto(f"{page.base}/admin/customers/customerconflict/{conflict.pk}/change/")
+            shot(page, f"conflict-page-{lang}")
+            page.goto(f"{page.base}/admin/")
+    # A fresh browser (no cookie) speaks the person's choice once they log in.
+    other = browser.new_context(viewport={"width": 1500, "height": 1000}, locale="en-GB").new_page()
+    other.base = page.base
+    log_in(other, "boss", "Secret-pass-42")
+    other.wait_for_selector("#sync-health h2")
+    assert other.inner_text("#sync-health h2") == HEALTH["hu"]
+    other.context.close()

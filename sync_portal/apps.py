@@ -9,3 +9,6 @@ class SyncPortalConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks, middleware  # noqa: F401  (registers the system checks and the login signal)
+        from .names import translate_names
+
+        translate_names()  # after every app is ready: their models are all loaded by now

@@ -143,6 +143,8 @@ class ProductAlias(models.Model):
     renamed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("product alias")
+        verbose_name_plural = _("product aliases")
         indexes = [models.Index(fields=["kind", "value"], name="product_alias_idx")]
 
     def __str__(self) -> str:

@@ -40,10 +40,12 @@ def plain_names() -> list[str]:
 
 
 def translate_names() -> None:
-    """Wrap every plain name in gettext_lazy (run once, at start-up)."""
+    """Wrap every plain name in gettext_lazy (run once, at start-up). A plural Django made up
+    ("orders", lazily from the English singular) is wrapped as the English text it gives."""
     for obj, attr in _named():
         value = getattr(obj, attr)
-        if value and not isinstance(value, Promise):
+        made_up = attr == "verbose_name_plural" and "verbose_name_plural" not in getattr(obj, "original_attrs", {})
+        if value and (made_up or not isinstance(value, Promise)):
             WRAPPED.add(str(value))
             setattr(obj, attr, gettext_lazy(str(value)))
 

@@ -165,7 +165,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="sync-portal@localhost")
 # empty: the address the admin was opened at.
 PORTAL_URL = env("PORTAL_URL", default="")
 
-LANGUAGE_CODE = "en"
+# The portal's own language: people choose theirs in the header; what workers write down (errors,
+# hints, e-mails to buyers without a language) is in this one. Set it to the team's language.
+LANGUAGE_CODE = env("LANGUAGE_CODE", default="en")
 LANGUAGES = [("en", "English"), ("nb", "Norsk bokmål"), ("sv", "Svenska"), ("pl", "Polski"), ("hu", "Magyar")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"

@@ -187,6 +187,8 @@ class WebhookDelivery(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
         constraints = [models.UniqueConstraint(fields=["connection", "key"], name="uniq_webhook_delivery")]
 
     def __str__(self) -> str:

@@ -47,6 +47,24 @@ if not DEBUG:
     if env.str("SECURE_PROXY_SSL_HEADER", default=""):
         SECURE_PROXY_SSL_HEADER = (env.str("SECURE_PROXY_SSL_HEADER"), "https")
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): the portal's pages load scripts, styles, images and fonts
+# from the portal only, run no inline script and are framed by no one. Django's admin sets a few
+# inline style attributes, so styles allow them; scripts never. The API docs page (Swagger UI)
+# starts itself with an inline script and is exempt (sync_portal/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 SESSION_COOKIE_HTTPONLY = True
 
 INSTALLED_APPS = [
@@ -62,6 +80,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_q",
     "axes",
+    "csp",
     "health_check",
     "sync_portal",
     "customers",
@@ -84,6 +103,7 @@ MIDDLEWARE = [
     "sync_portal.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Last, as its documentation asks: it answers a locked-out login with 429.
     "axes.middleware.AxesMiddleware",
 ]

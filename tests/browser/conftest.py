@@ -43,8 +43,12 @@ def page(browser, live_server):
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.base = live_server.url  # type: ignore[attr-defined]
+    # Whatever the Content-Security-Policy blocks is a failure: a page that needs it is broken.
+    blocked: list[str] = []
+    page.on("console", lambda msg: blocked.append(msg.text) if "Content Security Policy" in msg.text else None)
     yield page
     context.close()
+    assert not blocked, blocked
 
 
 def log_in(page, username: str, password: str) -> None:

@@ -118,16 +118,12 @@ def test_p2_the_dashboard_follows_a_running_sync_without_a_reload(page, world):
     cell = page.locator(f"[data-progress-connection='{world.erp.pk}']")
     assert cell.inner_text().strip() == "stock: 120 / 2000"
     shot(page, "dashboard")
+    from playwright.sync_api import expect
+
     SyncRun.objects.filter(pk=run.pk).update(stats={"read": 1500, "total": 2000})
-    page.wait_for_function(
-        f"document.querySelector(\"[data-progress-connection='{world.erp.pk}']\").innerText.includes('1500 / 2000')",
-        timeout=12_000,
-    )  # the next poll (every 5 s) shows it
+    expect(cell).to_have_text("stock: 1500 / 2000", timeout=12_000)  # the next poll (every 5 s) shows it
     SyncRun.objects.filter(pk=run.pk).update(status=RunStatus.OK, finished_at=timezone.now())
-    page.wait_for_function(
-        f"document.querySelector(\"[data-progress-connection='{world.erp.pk}']\").innerText.trim() === '–'",
-        timeout=12_000,
-    )
+    expect(cell).to_have_text("–", timeout=12_000)
 
 
 HEALTH = {"nb": "Synkroniseringshelse", "sv": "Synkroniseringshälsa", "pl": "Stan synchronizacji",

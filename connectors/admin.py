@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from sync_portal.admin_utils import ReadOnlyAdminMixin, ReadOnlyInline
 
 from . import registry
-from .admin_display import report_resend
+from .admin_display import report_resend, run_counts
 from .base import Capability
 from .models import (
     AuthState,
@@ -83,8 +83,13 @@ class ConnectionForm(forms.ModelForm):
 
 class SyncRunInline(ReadOnlyInline):
     model = SyncRun
-    fields = ["kind", "status", "started_at", "finished_at", "stats", "error"]
+    fields = ["kind", "status", "started_at", "finished_at", "counts", "error"]
+    readonly_fields = ["kind", "status", "started_at", "finished_at", "counts", "error"]
     max_num = 0
+
+    @admin.display(description=_("Counts"))
+    def counts(self, obj: SyncRun) -> str:
+        return run_counts(obj.stats)
 
     def get_queryset(self, request):
         return super().get_queryset(request).order_by("-started_at")
@@ -333,7 +338,12 @@ class TransferAttemptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(SyncRun)
 class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["connection", "kind", "status", "started_at", "finished_at", "stats", "error"]
+    list_display = ["connection", "kind", "status", "started_at", "finished_at", "counts", "error"]
+
+    @admin.display(description=_("Counts"))
+    def counts(self, obj: SyncRun) -> str:
+        return run_counts(obj.stats)
+
     list_filter = ["status", "kind", "connection"]
     list_select_related = ["connection"]
 

@@ -110,3 +110,32 @@ def report_resend(modeladmin: admin.ModelAdmin, request: HttpRequest, result) ->
             request, _("%(what)s not resent: it %(why)s.") % {"what": named[pk].subject(), "why": why},
             level=messages.WARNING,
         )  # fmt: skip
+
+
+# What a run's counts mean, in people's words (the engine's counter names are for the code).
+COUNT_LABELS = {
+    "seen": _("read"),
+    "read": _("read"),
+    "changed": _("changed"),
+    "queued": _("queued to send"),
+    "problems": _("set aside"),
+    "sent": _("sent"),
+    "failed": _("failed"),
+    "claimed": _("taken"),
+    "registered": _("webhooks registered"),
+}
+
+
+def run_counts(stats: dict) -> str:
+    """A run's counts as one line ("read 120 of 2000 · changed 3 · set aside 1"); zeros left out."""
+    parts = []
+    stats = dict(stats or {})
+    total = stats.pop("total", 0)
+    for key, value in stats.items():
+        if key in ("seen", "read") and total:
+            parts.append(_("read %(done)s of %(total)s") % {"done": value, "total": total})
+        elif key == "message":
+            parts.append(str(value))
+        elif isinstance(value, int) and value:
+            parts.append(f"{COUNT_LABELS.get(key, key)} {value}")
+    return " · ".join(parts) or "–"

@@ -92,3 +92,11 @@ def test_the_oldest_waiting_transfer_is_shown(client, superuser, world):
     Transfer.objects.update(created_at=timezone.now() - dt.timedelta(hours=3))
     html = client.get("/admin/").content.decode()
     assert "3\xa0hours ago" in html
+
+
+def test_p2_a_runs_counts_read_as_words_not_json(client, superuser, world):
+    SyncRun.objects.create(connection=world.erp, kind="stock", status=RunStatus.OK, finished_at=timezone.now(),
+                           stats={"read": 120, "total": 2000, "changed": 3, "problems": 0})  # fmt: skip
+    html = client.get("/admin/connectors/syncrun/").content.decode()
+    assert "read 120 of 2000 · changed 3" in html
+    assert "{&quot;read&quot;" not in html and '{"read"' not in html

@@ -1,7 +1,7 @@
 """URL routes: the admin, the REST API (P4) with its OpenAPI schema and docs, webhooks, health."""
 
-from django.contrib import admin
 from csp.decorators import csp_exempt
+from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from health_check.views import HealthCheckView

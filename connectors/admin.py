@@ -55,7 +55,7 @@ class ConnectionForm(forms.ModelForm):
     new_credentials = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
-        help_text='JSON object, e.g. {"token": "…"}. Leave empty to keep the stored credentials.',
+        help_text=_('JSON object, e.g. {"token": "…"}. Leave empty to keep the stored credentials.'),
     )
 
     class Meta:
@@ -69,9 +69,11 @@ class ConnectionForm(forms.ModelForm):
         try:
             value = json.loads(raw)
         except json.JSONDecodeError as exc:
-            raise forms.ValidationError(f"Not valid JSON: {exc.msg} (line {exc.lineno}).") from exc
+            raise forms.ValidationError(
+                _("Not valid JSON: %(error)s (line %(line)s).") % {"error": exc.msg, "line": exc.lineno}
+            ) from exc
         if not isinstance(value, dict):
-            raise forms.ValidationError("Credentials must be a JSON object.")
+            raise forms.ValidationError(_("Credentials must be a JSON object."))
         return value
 
     def save(self, commit: bool = True) -> Connection:

@@ -24,6 +24,7 @@ from html import unescape
 from typing import Any, TypeVar
 
 import requests
+from django.utils.translation import gettext as _
 
 from .base import RateLimiter
 from .exceptions import AmbiguousError, AuthError, NotFoundError, PermanentError, RetryableError
@@ -69,7 +70,7 @@ def iter_pages(fetch: Callable[[int], tuple[list[T], bool]], *, first: int = 1, 
         if not has_more or not items:
             return
         page += 1
-    raise PermanentError(f"Gave up after {limit} pages: the server keeps reporting more.")
+    raise PermanentError(_("Gave up after %(limit)d pages: the server keeps reporting more.") % {"limit": limit})
 
 
 class HttpClient:
@@ -119,18 +120,20 @@ class HttpClient:
             return response.json()
         except ValueError:
             pass
-        words = html_text(response.text[:EXCERPT]) or "(empty body)"
-        message = f"{self.base_url} answered {response.status_code} with something that is not JSON: {words[:300]}"
+        words = html_text(response.text[:EXCERPT]) or _("(empty body)")
+        message = _("%(url)s answered %(status)s with something that is not JSON: %(words)s") % {
+            "url": self.base_url, "status": response.status_code, "words": words[:300],
+        }  # fmt: skip
         if creates:
             raise AmbiguousError(
                 message,
-                hint="The document may have been created; it is looked up before any new attempt.",
+                hint=_("The document may have been created; it is looked up before any new attempt."),
                 http_status=response.status_code,
                 response_excerpt=redact(response.text[:EXCERPT], self.secrets),
             )
         raise RetryableError(
             message,
-            hint="Check the connection's base URL; retried automatically.",
+            hint=_("Check the connection's base URL; retried automatically."),
             http_status=response.status_code,
             response_excerpt=redact(response.text[:EXCERPT], self.secrets),
         )
@@ -175,34 +178,42 @@ class HttpClient:
             )
         except requests.ConnectTimeout as exc:
             self._log(method, url, "connect-timeout", started)
-            raise RetryableError(f"Could not connect to {self.base_url} (timeout).", reached_remote=False) from exc
+            raise RetryableError(
+                _("Could not connect to %(url)s (timeout).") % {"url": self.base_url}, reached_remote=False
+            ) from exc
         except requests.ReadTimeout as exc:
             self._log(method, url, "read-timeout", started)
             if creates:
                 raise AmbiguousError(
-                    f"No answer from {self.base_url} within {self.timeout[1]:.0f}s after sending {method}.",
-                    hint="The document may have been created; it is looked up before any new attempt.",
+                    _("No answer from %(url)s within %(seconds).0fs after sending %(method)s.")
+                    % {"url": self.base_url, "seconds": self.timeout[1], "method": method},
+                    hint=_("The document may have been created; it is looked up before any new attempt."),
                 ) from exc
-            raise RetryableError(f"No answer from {self.base_url} (timeout).") from exc
+            raise RetryableError(_("No answer from %(url)s (timeout).") % {"url": self.base_url}) from exc
         except requests.ConnectionError as exc:
             self._log(method, url, "connection-error", started)
             if creates and not _never_sent(exc):
                 raise AmbiguousError(
-                    f"The connection to {self.base_url} broke after sending {method}.",
-                    hint="The document may have been created; it is looked up before any new attempt.",
+                    _("The connection to %(url)s broke after sending %(method)s.")
+                    % {"url": self.base_url, "method": method},
+                    hint=_("The document may have been created; it is looked up before any new attempt."),
                 ) from exc
             raise RetryableError(
-                f"Could not reach {self.base_url}: {_short(exc)}", reached_remote=not _never_sent(exc)
+                _("Could not reach %(url)s: %(error)s") % {"url": self.base_url, "error": _short(exc)},
+                reached_remote=not _never_sent(exc),
             ) from exc
         except requests.RequestException as exc:
             # A body cut off mid-way, a malformed answer: the request went out.
             self._log(method, url, type(exc).__name__, started)
             if creates:
                 raise AmbiguousError(
-                    f"The answer from {self.base_url} to {method} could not be read: {_short(exc)}",
-                    hint="The document may have been created; it is looked up before any new attempt.",
+                    _("The answer from %(url)s to %(method)s could not be read: %(error)s")
+                    % {"url": self.base_url, "method": method, "error": _short(exc)},
+                    hint=_("The document may have been created; it is looked up before any new attempt."),
                 ) from exc
-            raise RetryableError(f"The answer from {self.base_url} could not be read: {_short(exc)}") from exc
+            raise RetryableError(
+                _("The answer from %(url)s could not be read: %(error)s") % {"url": self.base_url, "error": _short(exc)}
+            ) from exc
         self._log(method, url, response.status_code, started)
         self.on_response(response)
         if 200 <= response.status_code < 300:
@@ -212,10 +223,11 @@ class HttpClient:
             # a create we cannot tell whether anything was made, so it is looked up.
             error_type = AmbiguousError if creates else RetryableError
             raise error_type(
-                f"Unexpected answer {response.status_code} from {self.base_url} to {method}.",
-                hint="Check the connection's base URL; the document is looked up before any new attempt."
+                _("Unexpected answer %(status)s from %(url)s to %(method)s.")
+                % {"status": response.status_code, "url": self.base_url, "method": method},
+                hint=_("Check the connection's base URL; the document is looked up before any new attempt.")
                 if creates
-                else "Check the connection's base URL.",
+                else _("Check the connection's base URL."),
                 http_status=response.status_code,
                 response_excerpt=redact(response.text[:EXCERPT], self.secrets),
             )
@@ -229,7 +241,7 @@ class HttpClient:
         if status == 429:
             # 429 means refused unprocessed: a create that got it did not happen.
             return RetryableError(
-                f"Rate limited by the remote system: {message}",
+                _("Rate limited by the remote system: %(message)s") % {"message": message},
                 retry_after=parse_retry_after(response.headers.get("Retry-After")),
                 reached_remote=False,
                 **kwargs,
@@ -237,26 +249,27 @@ class HttpClient:
         if status >= 500:
             if creates and status != 503:
                 return AmbiguousError(
-                    f"Server error {status} after sending: {message}",
-                    hint="The document may have been created; it is looked up before any new attempt.",
+                    _("Server error %(status)s after sending: %(message)s") % {"status": status, "message": message},
+                    hint=_("The document may have been created; it is looked up before any new attempt."),
                     **kwargs,
                 )
             return RetryableError(
-                f"Server error {status}: {message}",
+                _("Server error %(status)s: %(message)s") % {"status": status, "message": message},
                 retry_after=parse_retry_after(response.headers.get("Retry-After")),
                 **kwargs,
             )
         if status in (401, 403):
             return AuthError(
                 message,
-                hint="The remote system refused the credentials: check them on the connection "
-                "(Integrator) and use 'Test connection'.",
+                hint=_(
+                    "The remote system refused the credentials: check them on the connection and use 'Test connection'."
+                ),
                 **kwargs,
             )
         if status == 404:
             return NotFoundError(
                 message,
-                hint="The remote system has no such address or record: check the connection's base URL.",
+                hint=_("The remote system has no such address or record: check the connection's base URL."),
                 **kwargs,
             )
         return PermanentError(message, **kwargs)

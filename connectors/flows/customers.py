@@ -115,9 +115,9 @@ def customer_resolve(*, order: Order, integration: Integration, erp: ErpConnecto
         return customer_bind(customer=customer, erp=integration.erp, number=same[0].number)
 
     if not candidates:
-        policy, situation = integration.policy_no_similar, "No similar customer exists in the ERP"
+        policy, situation = integration.policy_no_similar, _("No similar customer exists in the ERP")
     elif len(candidates) == 1:
-        policy, situation = integration.policy_one_similar, "One similar customer exists in the ERP"
+        policy, situation = integration.policy_one_similar, _("One similar customer exists in the ERP")
     else:
         # Several candidates: only a person can pick; merging would be a guess.
         policy = (
@@ -125,7 +125,7 @@ def customer_resolve(*, order: Order, integration: Integration, erp: ErpConnecto
             if integration.policy_one_similar == CustomerPolicy.MERGE
             else (integration.policy_one_similar)
         )
-        situation = f"{len(candidates)} similar customers exist in the ERP"
+        situation = _("%(n)d similar customers exist in the ERP") % {"n": len(candidates)}
 
     if policy == CustomerPolicy.ADD_NEW:
         return customer_create(customer=customer, integration=integration, erp=erp)
@@ -134,7 +134,10 @@ def customer_resolve(*, order: Order, integration: Integration, erp: ErpConnecto
     if policy == CustomerPolicy.DEFAULT:
         return _default_customer(integration, situation)
     conflict_open(customer=customer, erp=integration.erp, reason=situation, candidates=candidates)
-    raise ConflictPending(f"{situation}: {customer} waits for a decision (add new / merge / one-time).")
+    raise ConflictPending(
+        _("%(situation)s: %(customer)s waits for a decision (add new / merge / one-time).")
+        % {"situation": situation, "customer": customer}
+    )
 
 
 def customer_one_time(*, customer: Customer, integration: Integration, erp: ErpConnector, why: str) -> CustomerChoice:

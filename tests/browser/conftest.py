@@ -62,14 +62,3 @@ def shot(page, name: str) -> None:
     """A screenshot for the docs (``docs/screenshots/<name>.png``)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
-
-
-@pytest.fixture(autouse=True)
-def fresh_content_types():
-    """Tables are flushed between live-server tests and content types made again with new ids:
-    the cached ones would point at rows that are gone."""
-    from django.contrib.contenttypes.models import ContentType
-
-    ContentType.objects.clear_cache()
-    yield
-    ContentType.objects.clear_cache()

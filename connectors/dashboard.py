@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Min, Q
 from django.db.models.functions import TruncDate, TruncHour
@@ -92,35 +93,31 @@ def connections_health(*, now: dt.datetime | None = None) -> list[ConnectionHeal
     return list(rows.values())
 
 
+def _attempts_per_slot(since: Q, slot) -> dict[int, dict[Any, tuple[int, int]]]:
+    """Connection -> time slot -> (attempts, failed attempts), in one grouped query."""
+    per: dict[int, dict[Any, tuple[int, int]]] = defaultdict(dict)
+    rows = (
+        TransferAttempt.objects.filter(since)
+        .annotate(slot=slot)
+        .values("transfer__connection_id", "slot")
+        .annotate(total=Count("pk"), failed=Count("pk", filter=Q(outcome__in=FAILED_OUTCOMES)))
+        .order_by()
+    )
+    for item in rows:
+        per[item["transfer__connection_id"]][item["slot"]] = (item["total"], item["failed"])
+    return per
+
+
 def _charts(rows: dict[int, ConnectionHealth], now: dt.datetime) -> None:
     hour0 = now.replace(minute=0, second=0, microsecond=0) - dt.timedelta(hours=23)
     day0 = (now - dt.timedelta(days=13)).date()
-    failed = Q(outcome__in=FAILED_OUTCOMES)
-    hourly: dict[int, dict[dt.datetime, tuple[int, int]]] = defaultdict(dict)
-    by_hour = (
-        TransferAttempt.objects.filter(started_at__gte=hour0)
-        .annotate(slot=TruncHour("started_at"))
-        .values("transfer__connection_id", "slot")
-        .annotate(total=Count("pk"), failed=Count("pk", filter=failed))
-        .order_by()
-    )
-    for item in by_hour:
-        hourly[item["transfer__connection_id"]][item["slot"]] = (item["total"], item["failed"])
-    daily: dict[int, dict[dt.date, tuple[int, int]]] = defaultdict(dict)
-    by_day = (
-        TransferAttempt.objects.filter(started_at__date__gte=day0)
-        .annotate(slot=TruncDate("started_at"))
-        .values("transfer__connection_id", "slot")
-        .annotate(total=Count("pk"), failed=Count("pk", filter=failed))
-        .order_by()
-    )
-    for item in by_day:
-        daily[item["transfer__connection_id"]][item["slot"]] = (item["total"], item["failed"])
+    hourly = _attempts_per_slot(Q(started_at__gte=hour0), TruncHour("started_at"))
+    daily = _attempts_per_slot(Q(started_at__date__gte=day0), TruncDate("started_at"))
     for cid, row in rows.items():
         for i in range(24):
-            slot = hour0 + dt.timedelta(hours=i)
-            total, bad = hourly[cid].get(slot, (0, 0))
-            row.hours.append(Bar(label=timezone.localtime(slot).strftime("%H:00"), ok=total - bad, failed=bad))
+            hour = hour0 + dt.timedelta(hours=i)
+            total, bad = hourly[cid].get(hour, (0, 0))
+            row.hours.append(Bar(label=timezone.localtime(hour).strftime("%H:00"), ok=total - bad, failed=bad))
             row.attempts_24h += total
             row.failed_24h += bad
         for i in range(14):

@@ -315,7 +315,7 @@ def _customer_lookup(*, customer: Customer, erp: ErpConnector, same_name: bool) 
     if len(same) > 1:
         raise PermanentError(
             f"{len(same)} ERP customers have the e-mail {customer.email}: it is not clear which one this customer is.",
-            hint="Put the right ERP customer number on the customer card, then resend.",
+            hint=_("Put the right ERP customer number on the customer card, then resend."),
         )
     return same[0].number if same else None
 

@@ -11,6 +11,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from connectors.exceptions import AmbiguousError, PermanentError
 from connectors.records import CarrierBookingRecord, CarrierBookingResult, PartyRecord
 
@@ -69,8 +71,10 @@ def parse_confirmation(body: Any, reference: str) -> CarrierBookingResult:
     """
     errors = booking_errors(body)
     if errors:
-        raise PermanentError("Bring refused the booking: " + "; ".join(errors), hint="Correct the address or the "
-                             "product on the carrier connection, then resend.")  # fmt: skip
+        raise PermanentError(
+            _("Bring refused the booking: %(errors)s") % {"errors": "; ".join(errors)},
+            hint=_("Correct the address or the product on the carrier connection, then resend."),
+        )
     consignments = (body or {}).get("consignments") or [] if isinstance(body, dict) else []
     for consignment in consignments:
         confirmation = consignment.get("confirmation") or {}
@@ -81,5 +85,7 @@ def parse_confirmation(body: Any, reference: str) -> CarrierBookingResult:
                 label_url=str(links.get("labels") or ""),
                 tracking_url=str(links.get("tracking") or ""),
             )
-    raise AmbiguousError("Bring answered without a consignment number.", hint="The booking is checked before "
-                         "anything is booked again.")  # fmt: skip
+    raise AmbiguousError(
+        _("Bring answered without a consignment number."),
+        hint=_("The booking is checked before anything is booked again."),
+    )

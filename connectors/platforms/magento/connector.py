@@ -215,7 +215,7 @@ class MagentoConnector(ShopConnector):
         if not isinstance(product_id, int) or answer.get("sku") != product.sku:
             raise AmbiguousError(
                 f"Magento answered the new product {product.sku} without its id: {str(answer)[:200]}",
-                hint="Whether it was created is unknown; it is looked up by its SKU before any new attempt.",
+                hint=_("Whether it was created is unknown; it is looked up by its SKU before any new attempt."),
             )
         return str(product_id)
 
@@ -246,7 +246,7 @@ class MagentoConnector(ShopConnector):
         if not items:
             raise NotFoundError(
                 f"Magento has no product with id {external_id}.",
-                hint="The product was deleted in Magento; it is created again if the ERP still has the item.",
+                hint=_("The product was deleted in Magento; it is created again if the ERP still has the item."),
             )
         return str(items[0]["sku"])
 
@@ -270,7 +270,7 @@ class MagentoConnector(ShopConnector):
         if not isinstance(histories, list):
             raise RetryableError(
                 f"Magento answered order {external_id} without its status history.",
-                hint="Retried automatically; the comment is not written again until it can be checked.",
+                hint=_("Retried automatically; the comment is not written again until it can be checked."),
             )
         return any(
             isinstance(h, dict) and h.get("comment") == comment and (status is None or h.get("status") == status)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from connectors.base import Capability, ConnectionSettings, PaymentConnector
 from connectors.exceptions import AmbiguousError
 from connectors.records import RefundRecord
@@ -43,7 +45,7 @@ class NetsEasyConnector(PaymentConnector):
         answer = self.client.post(f"v1/payments/{refund.payment_id}/refunds", mapping.refund_body(refund))
         refund_id = answer.get("refundId") if isinstance(answer, dict) else None
         if not refund_id:
-            raise AmbiguousError("Nexi answered the refund without its refundId.", hint="It is looked up first.")
+            raise AmbiguousError(_("Nexi answered the refund without its refundId."), hint=_("It is looked up first."))
         return str(refund_id)
 
     def find_refund(self, refund: RefundRecord, *, taken: set[str]) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import requests
+from django.utils.translation import gettext as _
 
 from connectors.base import RateLimiter
 from connectors.exceptions import AuthError, PermanentError, RetryableError
@@ -57,14 +58,16 @@ class ShopRenterClient(TokenClient):
             )
         except PermanentError as exc:
             raise TokenRefused(
-                f"ShopRenter refused the API client: {exc.message}",
-                hint="Correct the client id and secret on the connection (from the shop's API settings), then test it.",
+                _("ShopRenter refused the API client: %(error)s") % {"error": exc.message},
+                hint=_(
+                    "Correct the client id and secret on the connection (from the shop's API settings), then test it."
+                ),
                 http_status=exc.http_status,
             ) from exc
         body = self.json_of(response)
         token = body.get("access_token") if isinstance(body, dict) else None
         if not isinstance(token, str) or not token:
-            raise RetryableError("ShopRenter's OAuth server answered without an access token.")
+            raise RetryableError(_("ShopRenter's OAuth server answered without an access token."))
         try:
             lifetime = min(max(float(body.get("expires_in", 3600)), 120.0), 86_400.0)
         except (TypeError, ValueError):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from connectors.base import ErpConnector
 from connectors.exceptions import AmbiguousError
 from connectors.http import iter_pages
@@ -24,7 +26,7 @@ def created_id(result: Any, what: str) -> int:
         return result[0]
     raise AmbiguousError(
         f"Tryton answered the new {what} with {str(result)[:200]!s}, not the id of one new record.",
-        hint="Whether it was created is unknown; it is looked up before any new attempt.",
+        hint=_("Whether it was created is unknown; it is looked up before any new attempt."),
     )
 
 

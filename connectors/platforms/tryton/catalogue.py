@@ -7,6 +7,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from connectors.exceptions import PermanentError
 from connectors.records import (
     ItemRecord,
@@ -103,7 +105,7 @@ class TrytonCatalogue(TrytonBase):
         if not found:
             raise PermanentError(
                 f"Tryton has no unit of measure '{name}'.",
-                hint="Set the connection parameter 'uom' to the name of a Tryton unit, e.g. Unit.",
+                hint=_("Set the connection parameter 'uom' to the name of a Tryton unit, e.g. Unit."),
             )
         return found[0]
 
@@ -120,9 +122,11 @@ class TrytonCatalogue(TrytonBase):
         )
         if not found:
             raise PermanentError(
-                "Tryton needs an accounting product category for new products.",
-                hint="Set the connection parameter 'account_category' to the name or id of a Tryton accounting "
-                "product category.",
+                _("Tryton needs an accounting product category for new products."),
+                hint=_(
+                    "Set the connection parameter 'account_category' to the name or id of a Tryton accounting "
+                    "product category."
+                ),
             )
         return found[0]
 
@@ -136,7 +140,7 @@ class TrytonCatalogue(TrytonBase):
         if not locations:
             raise PermanentError(
                 f"Tryton has no warehouse with code '{warehouse}'.",
-                hint="Set the integration's warehouse to a Tryton warehouse code.",
+                hint=_("Set the integration's warehouse to a Tryton warehouse code."),
             )
         rows = self.client.call(
             "product.product",

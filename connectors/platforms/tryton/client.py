@@ -14,6 +14,8 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from connectors.base import RateLimiter
 from connectors.exceptions import AuthError, PermanentError, RetryableError
 from connectors.http import HttpClient
@@ -103,7 +105,7 @@ class TrytonClient(HttpClient):
         description = detail[1] if isinstance(detail, list) and len(detail) > 1 and detail[1] else ""
         text = f"Tryton {kind}: {message}" + (f" — {description}" if description else "")
         if kind in TRANSIENT:
-            return RetryableError(text, hint="Tryton was busy; retried automatically.")
+            return RetryableError(text, hint=_("Tryton was busy; retried automatically."))
         return PermanentError(text, code="tryton_" + str(kind).lower())
 
     def connect(self) -> None:

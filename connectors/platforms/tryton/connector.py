@@ -6,6 +6,8 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from connectors.base import Capability, ConnectionSettings
 from connectors.exceptions import AmbiguousError, PermanentError
 from connectors.records import (
@@ -165,7 +167,8 @@ class TrytonConnector(TrytonCatalogue, TrytonDocuments):
                     f"Currency '{code}' not found in Tryton.",
                     code="currency_not_found",
                     subject=code,
-                    hint=f"Activate the currency {code} in Tryton (Currency › Currencies), then resend.",
+                    hint=_("Activate the currency %(code)s in Tryton (Currency › Currencies), then resend.")
+                    % {"code": code},
                 )
             self._currencies[code] = found[0]
         return self._currencies[code]
@@ -181,7 +184,11 @@ class TrytonConnector(TrytonCatalogue, TrytonDocuments):
             "party.party", "search_read", [("code", "=", number)], 0, 1, None, ["addresses", "name"]
         )
         if not rows:
-            raise PermanentError(f"Customer '{number}' not found in Tryton.", code="customer_not_found", subject=number)
+            raise PermanentError(
+                _("Customer '%(number)s' not found in Tryton.") % {"number": number},
+                code="customer_not_found",
+                subject=number,
+            )
         return rows[0]
 
     def _address(self, party: dict[str, Any], address: AddressRecord | None) -> int:
@@ -234,7 +241,7 @@ class TrytonConnector(TrytonCatalogue, TrytonDocuments):
                     f"Tax '{line.vat_code}' not found in Tryton.",
                     code="tax_not_found",
                     subject=line.vat_code,
-                    hint="Map the VAT rate to the name of an existing Tryton tax in the VAT map.",
+                    hint=_("Map the VAT rate to the name of an existing Tryton tax in the VAT map."),
                 )
             lines.append(
                 {
@@ -283,7 +290,7 @@ class TrytonConnector(TrytonCatalogue, TrytonDocuments):
         except Exception as exc:
             raise AmbiguousError(
                 f"Tryton sale {sale_id} was created but its workflow did not finish: {exc}",
-                hint="It is looked up and finished on the next attempt.",
+                hint=_("It is looked up and finished on the next attempt."),
             ) from exc
         return sale["number"] or f"#{sale_id}"
 

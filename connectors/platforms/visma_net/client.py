@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import requests
+from django.utils.translation import gettext as _
 
 from connectors.base import RateLimiter
 from connectors.exceptions import AuthError, PermanentError, RetryableError
@@ -50,7 +51,7 @@ def parse_token(text: str) -> tuple[str, float]:
     if not isinstance(token, str) or not token.strip():
         raise RetryableError(
             "Visma Connect answered without an access token: " + (text[:200].strip() or "(empty body)"),
-            hint="Check the connection's token URL (it should end in /connect/token); retried automatically.",
+            hint=_("Check the connection's token URL (it should end in /connect/token); retried automatically."),
         )
     try:
         expires_in = float(body.get("expires_in", 3600))
@@ -148,7 +149,7 @@ class VismaClient(TokenClient):
         raise RetryableError(
             f"Visma.net rate limit reached; the window resets in {wait:.0f}s.",
             retry_after=wait,
-            hint="Retried automatically when the window resets.",
+            hint=_("Retried automatically when the window resets."),
         )
 
     # --- errors -----------------------------------------------------------------

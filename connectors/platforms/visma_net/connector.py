@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+from django.utils.translation import gettext as _
 
 from connectors.base import Capability, ConnectionSettings, ErpConnector
 from connectors.exceptions import AmbiguousError, NotFoundError, PermanentError, RetryableError
@@ -123,7 +124,7 @@ class VismaNetConnector(ErpConnector):
         if created is None:
             raise AmbiguousError(
                 f"Visma.net created item {number} but does not find it.",
-                hint="It is looked up before any new attempt.",
+                hint=_("It is looked up before any new attempt."),
             )
         return created
 
@@ -136,7 +137,10 @@ class VismaNetConnector(ErpConnector):
             )
             result = answer.json() if answer.content else {}
             if isinstance(result, dict) and result.get("errorInfo"):
-                raise PermanentError(f"Visma.net did not rename item {internal_id}: {result['errorInfo']}")
+                raise PermanentError(
+                    _("Visma.net did not rename item %(item)s: %(error)s")
+                    % {"item": internal_id, "error": result["errorInfo"]}
+                )
         rest = fields - {"number"}
         if rest:
             self.client.put(f"inventory/internal/{internal_id}", mapping.item_payload(item, fields=rest))
@@ -159,7 +163,7 @@ class VismaNetConnector(ErpConnector):
             if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
                 raise RetryableError(
                     f"Visma.net answered the stock of {number} with something that is not a list: {str(rows)[:200]}",
-                    hint="Temporary or a proxy in the way; read again by the next cycle.",
+                    hint=_("Temporary or a proxy in the way; read again by the next cycle."),
                 )
             yield from mapping.parse_stock(rows, warehouse=warehouse)
 
@@ -199,7 +203,7 @@ class VismaNetConnector(ErpConnector):
                 raise RetryableError(
                     f"Visma.net answered the {path} list with something that is not a list of records: "
                     f"{str(rows)[:200]}",
-                    hint="Temporary or a proxy in the way; retried automatically.",
+                    hint=_("Temporary or a proxy in the way; retried automatically."),
                 )
             # A too-large pageSize is capped silently at maxPageSize: a short page is the last.
             size = PAGE_SIZE
@@ -220,7 +224,7 @@ class VismaNetConnector(ErpConnector):
                 f"Visma.net answered {response.status_code} with Location {location or '(none)'} to a new "
                 f"{resource}, not 201 Created naming the new {resource}: "
                 f"{response.text[:300] or '(empty body)'}",
-                hint="Whether it was created is unknown; it is looked up before any new attempt.",
+                hint=_("Whether it was created is unknown; it is looked up before any new attempt."),
                 http_status=response.status_code,
                 response_excerpt=response.text[:2000],
             )

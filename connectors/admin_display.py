@@ -67,7 +67,8 @@ def error_cell(obj, *, source: str) -> str:
         parts.append((obj.transfer_hint,))
     link = reverse("admin:connectors_transfer_change", args=[obj.transfer_id])
     return format_html(
-        '<details><summary title="{}: {}">{}</summary>{}<a href="{}">{}</a></details>',
+        '<details class="error-cell"><summary title="{}: {}">{}</summary>'
+        '<div class="error-popover">{}<a href="{}">{}</a></div></details>',
         kind,
         obj.transfer_error,
         symbol,

@@ -20,6 +20,9 @@ class UserAPIKeyAdmin(APIKeyModelAdmin):
 # --- the sync-health dashboard is the admin's home -------------------------------------
 
 admin.site.index_template = "admin/sync_health.html"
+# The order list has many columns: without the navigation sidebar they fit a 1500 px screen; the
+# home page and the breadcrumbs lead everywhere.
+admin.site.enable_nav_sidebar = False
 _index = admin.site.index
 
 

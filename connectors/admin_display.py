@@ -140,3 +140,23 @@ def run_counts(stats: dict) -> str:
         elif isinstance(value, int) and value:
             parts.append(f"{COUNT_LABELS.get(key, key)} {value}")
     return " · ".join(parts) or "–"
+
+
+# What a run did, in people's words (the engine's run kinds are for the code).
+RUN_KINDS = {
+    "orders": _("orders"),
+    "customers": _("customers"),
+    "products": _("products"),
+    "items": _("ERP items"),
+    "stock": _("stock"),
+    "order_statuses": _("order statuses"),
+    "invoices": _("ERP invoices"),
+    "shipments": _("ERP shipments"),
+    "codes": _("methods and discount codes"),
+    "test": _("connection test"),
+    "webhooks": _("webhook registration"),
+}
+
+
+def run_kind(kind: str) -> str:
+    return str(RUN_KINDS.get(kind, kind))

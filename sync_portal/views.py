@@ -17,7 +17,9 @@ def sync_health_progress(request: HttpRequest) -> JsonResponse:
     """Running syncs and how far they have come: polled by the dashboard every few seconds."""
     if not request.user.has_perm("connectors.view_connection"):
         raise PermissionDenied
-    return JsonResponse({"runs": runs_in_progress()})
+    from connectors.admin_display import run_kind
+
+    return JsonResponse({"runs": [{**run, "kind": run_kind(str(run["kind"]))} for run in runs_in_progress()]})
 
 
 @require_POST

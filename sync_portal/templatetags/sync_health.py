@@ -37,3 +37,11 @@ def chart(bars) -> str:
         '<rect class="chart-base" x="0" y="{}" width="{}" height="1"/>{}</svg>',
         width, HEIGHT + 1, width, HEIGHT + 1, _("Attempts per period"), HEIGHT, width, body,
     )  # fmt: skip
+
+
+@register.filter
+def run_kind(kind: str) -> str:
+    """A run's kind in the reader's words ("orders" -> "megrendelések")."""
+    from connectors.admin_display import run_kind as label
+
+    return label(kind)

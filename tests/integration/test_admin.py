@@ -88,7 +88,7 @@ def test_sync_error_shows_the_erp_message_and_hint(client, staff, world):
     sync(world)
     html = client.get(CHANGELIST).content.decode()
     assert "Customer 404 not found" in html
-    assert "<details class=\"error-cell\">" in html
+    assert '<details class="error-cell">' in html
 
 
 def test_validation_error_is_in_the_errors_column_with_its_hint(client, staff, world):

@@ -14,6 +14,7 @@ NAMES = [
     gettext_noop("Orders"),
     gettext_noop("Sync Portal"),
     gettext_noop("at"),
+    gettext_noop("attempts made"),
     gettext_noop("auth checked at"),
     gettext_noop("auth hint"),
     gettext_noop("authorised payment methods"),

@@ -79,6 +79,9 @@ class Transfer(models.Model):
     obj = GenericForeignKey("content_type", "object_id")
     state = models.CharField(max_length=20, choices=TransferState.choices, default=TransferState.PENDING, db_index=True)
     tries = models.PositiveIntegerField(default=0)
+    # How many attempts are logged: the next one's number, kept here so finishing an attempt needs no
+    # COUNT (``tries`` starts afresh when a repeating transfer is queued again; this never does).
+    attempts_made = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     needs_lookup = models.BooleanField(

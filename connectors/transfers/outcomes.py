@@ -79,12 +79,15 @@ def transfer_finish(
     with transaction.atomic():
         current = Transfer.objects.select_for_update().get(pk=transfer.pk)
         ours = current.state == TransferState.SENDING and current.claimed_at == transfer.claimed_at
+        number = current.attempts_made + 1
         if ours:
             transfer.move_to(state, last_error=error, last_hint=hint, error_source=source, **changes)
             if state == TransferState.SENT:
                 transfer.sent_at = timezone.now()
-            transfer.save(update_fields=[*FINISH_FIELDS, *changes])
+            transfer.attempts_made = number
+            transfer.save(update_fields=[*FINISH_FIELDS, "attempts_made", *changes])
         else:
+            Transfer.objects.filter(pk=transfer.pk).update(attempts_made=number)
             logger.warning("Transfer %s: claim taken over before this attempt finished", transfer.pk)
             error = (error + " " if error else "") + _(
                 "(This attempt had been given up as stuck; a newer one decides.)"
@@ -92,7 +95,7 @@ def transfer_finish(
         TransferAttempt.objects.create(
             transfer_id=transfer.pk,
             # Not ``tries``: a repeating transfer (stock, status) starts its tries afresh.
-            number=TransferAttempt.objects.filter(transfer_id=transfer.pk).count() + 1,
+            number=number,
             started_at=log.started_at,
             duration_ms=int((time.monotonic() - log.started) * 1000),
             outcome=outcome,

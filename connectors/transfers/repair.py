@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -87,9 +88,9 @@ def transfer_confirm_not_made(*, transfer_ids: Iterable[int], user) -> ResendRes
     )
     with transaction.atomic():
         for transfer in Transfer.objects.select_for_update().filter(pk__in=eligible).order_by("pk"):
-            Transfer.objects.filter(pk=transfer.pk).update(needs_lookup=False)
+            Transfer.objects.filter(pk=transfer.pk).update(needs_lookup=False, attempts_made=F("attempts_made") + 1)
             transfer.attempts.create(
-                number=transfer.attempts.count() + 1,
+                number=transfer.attempts_made + 1,
                 outcome=AttemptOutcome.CONFIRMED_NOT_MADE,
                 error=_("%(user)s confirmed it was not made in the remote system.") % {"user": user},
             )

@@ -282,3 +282,18 @@ def test_only_a_definite_refusal_of_the_create_itself_clears_the_need_to_look_up
             raise PermanentError("refused", http_status=status)
     transfer.refresh_from_db()
     assert transfer.needs_lookup is not cleared
+
+
+def test_attempts_are_numbered_one_by_one_across_a_resend(world):
+    from connectors.models import TransferAttempt
+
+    world.integration.payment_method_map = {}
+    world.integration.save()
+    placed = world.place()
+    sync(world)  # attempt 1 fails its checks
+    transfer = order_transfer(placed.number)
+    transfer_resend(transfer_ids=[transfer.pk])
+    process_due()  # attempt 2
+    transfer.refresh_from_db()
+    numbers = list(TransferAttempt.objects.filter(transfer=transfer).order_by("pk").values_list("number", flat=True))
+    assert numbers == [1, 2] and transfer.attempts_made == 2

@@ -291,6 +291,7 @@ class TransferAttemptInline(ReadOnlyInline):
 
 @admin.register(Transfer)
 class TransferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    show_full_result_count = False  # a big table: no COUNT(*) of all of it on every page
     list_display = ["__str__", "kind", "state", "tries", "next_attempt_at", "remote_id", "last_error", "last_hint"]
     list_filter = ["state", "kind", "connection", "error_source"]
     search_fields = ["remote_id", "last_error"]
@@ -333,6 +334,7 @@ class TransferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(TransferAttempt)
 class TransferAttemptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    show_full_result_count = False
     list_display = ["transfer", "number", "started_at", "duration_ms", "outcome", "http_status", "error"]
     list_filter = ["outcome"]
     list_select_related = ["transfer__connection"]
@@ -340,6 +342,7 @@ class TransferAttemptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(SyncRun)
 class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    show_full_result_count = False
     list_display = ["connection", "kind", "status", "started_at", "finished_at", "counts", "error"]
 
     @admin.display(description=_("Counts"))

@@ -78,7 +78,7 @@ def test_order_changelist_query_count_is_fixed(client, staff, django_assert_num_
     # (transfer and document fields annotated), the action form, and the stock allotment
     # (open orders, their stock lines; the stock itself only when there are lines): the
     # figure does not grow with the rows.
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(8):
         client.get(CHANGELIST)
 
 

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min, OuterRef, Q, Subquery
 from django.db.models.functions import TruncDate, TruncHour
 from django.utils import timezone
 
@@ -64,23 +64,17 @@ class ConnectionHealth:
 def connections_health(*, now: dt.datetime | None = None) -> list[ConnectionHealth]:
     """The dashboard's rows, one per enabled connection (shops first)."""
     now = now or timezone.now()
-    rows = {
-        c.pk: ConnectionHealth(connection=c) for c in Connection.objects.filter(enabled=True).order_by("-role", "name")
-    }
+    finished = SyncRun.objects.filter(connection=OuterRef("pk")).exclude(status=RunStatus.RUNNING)
+    connections = Connection.objects.filter(enabled=True).annotate(
+        last_run_id=Subquery(finished.order_by("-started_at").values("pk")[:1])
+    )
+    rows = {c.pk: ConnectionHealth(connection=c) for c in connections.order_by("-role", "name")}
     if not rows:
         return []
     for run in SyncRun.objects.filter(connection__in=rows, status=RunStatus.RUNNING).order_by("started_at"):
         rows[run.connection_id].running.append(run)
-    last_ids = [
-        pk
-        for pk in (
-            SyncRun.objects.filter(connection_id=cid).exclude(status=RunStatus.RUNNING).order_by("-started_at")
-            .values_list("pk", flat=True).first()
-            for cid in rows
-        )
-        if pk is not None
-    ]  # fmt: skip
-    for run in SyncRun.objects.filter(pk__in=last_ids):
+    last_ids = [row.connection.last_run_id for row in rows.values()]  # type: ignore[attr-defined]
+    for run in SyncRun.objects.filter(pk__in=[pk for pk in last_ids if pk is not None]):
         rows[run.connection_id].last_run = run
     for cid, state, n in Transfer.objects.values_list("connection_id", "state").annotate(n=Count("pk")).order_by():
         if cid in rows:

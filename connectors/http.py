@@ -286,6 +286,19 @@ TOKENS: dict[tuple[str, str], tuple[str, float]] = {}
 _tokens_lock = threading.Lock()
 
 
+def token_from_answer(body: Any) -> tuple[str, float] | None:
+    """(access token, seconds valid) from an OAuth client-credentials answer, or None when it
+    holds no token. A nonsense lifetime must neither loop on renewals nor keep a token for ever."""
+    token = body.get("access_token") if isinstance(body, dict) else None
+    if not isinstance(token, str) or not token.strip():
+        return None
+    try:
+        lifetime = float(body.get("expires_in", 3600))
+    except (TypeError, ValueError):
+        lifetime = 3600.0
+    return token.strip(), min(max(lifetime, 120.0), 86_400.0)
+
+
 class TokenClient(HttpClient):
     """An API behind an OAuth client-credentials token: cached until a minute before it expires,
     renewed once when a call answers 401 (a 401 processed nothing). A platform gives

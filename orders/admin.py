@@ -56,15 +56,16 @@ class OrderDiscountInline(MirroredInline, admin.TabularInline):
 
 
 def order_is_sent(order: Order) -> bool:
-    """Whether the order reached (or may have reached) the ERP: its mirrored fields are then fixed."""
+    """Whether the order reached (or may have reached) the ERP: its mirrored fields are then fixed.
+    Asked by the page and each inline several times: answered once per order object."""
     from connectors.models import Transfer
 
-    if order.erp_order_no:
-        return True
-    return Transfer.objects.filter(
-        kind=TransferKind.SALES_ORDER, object_id=order.pk, content_type__model="order",
-        state__in=[TransferState.SENT, TransferState.SENDING, TransferState.UNKNOWN],
-    ).exists()  # fmt: skip
+    if not hasattr(order, "_is_sent"):
+        order._is_sent = bool(order.erp_order_no) or Transfer.objects.filter(  # type: ignore[attr-defined]
+            kind=TransferKind.SALES_ORDER, object_id=order.pk, content_type__model="order",
+            state__in=[TransferState.SENT, TransferState.SENDING, TransferState.UNKNOWN],
+        ).exists()  # fmt: skip
+    return order._is_sent  # type: ignore[attr-defined]
 
 
 class DocumentInline(admin.TabularInline):

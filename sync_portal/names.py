@@ -9,6 +9,7 @@ catalogues carry them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 from django.apps import apps
@@ -61,13 +62,8 @@ def names_module() -> str:
         "from django.utils.translation import gettext_noop",
         "",
         "NAMES = [",
-        *(f"    gettext_noop({_quoted(name)})," for name in plain_names()),
+        *(f"    gettext_noop({json.dumps(name, ensure_ascii=False)})," for name in plain_names()),
         "]",
         "",
     ]
     return "\n".join(lines)
-
-
-def _quoted(name: str) -> str:
-    """A Python string literal as the formatter writes it (double quotes)."""
-    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'

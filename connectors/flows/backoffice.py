@@ -67,10 +67,11 @@ def backoffice_invoice_takes_stock(sender, *, document, **_kwargs) -> list[int]:
 def backoffice_stock_level_saved(sender, *, instance: StockLevel, **_kwargs) -> None:
     """A stock level saved by a person (or any code that saves the row) in a back-office shop's
     warehouse: its new figure goes to the shop."""
+    # One query for any saved level (the ERP's stock cycle saves many): the warehouse's code is
+    # matched in SQL rather than loaded.
+    code = Warehouse.objects.filter(pk=instance.warehouse_id).values("code")
     integration = (
-        Integration.objects.filter(
-            shop__products=instance.product_id, erp__platform=PLATFORM, warehouse_code=instance.warehouse.code
-        )
+        Integration.objects.filter(shop__products=instance.product_id, erp__platform=PLATFORM, warehouse_code__in=code)
         .select_related("shop")
         .first()
     )

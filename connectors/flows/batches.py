@@ -77,14 +77,16 @@ def batch_push(*, connection: Connection) -> Counter[str]:
         )
     )
     stock, prices = [], []
+    figures: dict[int, str] = {}  # transfer -> the figure it sends, for its log and remote id
     for transfer in claimed:
         product = products[transfer.object_id]
         if transfer.kind == TransferKind.STOCK:
-            stock.append(
-                StockRecord(sku=product.sku, quantity=physical.get(product.pk, Decimal(0)), warehouse=warehouse)
-            )
+            quantity = physical.get(product.pk, Decimal(0))
+            stock.append(StockRecord(sku=product.sku, quantity=quantity, warehouse=warehouse))
+            figures[transfer.pk] = f"{product.sku}={quantity}"
         else:
             prices.append(PriceRecord(sku=product.sku, price_excl_vat=product.price_excl_vat))
+            figures[transfer.pk] = f"{product.sku}={product.price_excl_vat}"
     logs = {t.pk: AttemptLog() for t in claimed}
     try:
         outcome = shop_connector(connection).push_stock_and_prices(stock=stock, prices=prices)
@@ -98,12 +100,7 @@ def batch_push(*, connection: Connection) -> Counter[str]:
         log = logs[transfer.pk]
         missing = (0, _("The batch answer named no result for this product."))
         status, error = outcome.get((transfer.kind, product.sku), missing)
-        figure = next(
-            (f"{r.sku}={r.quantity}" for r in stock if r.sku == product.sku)
-            if transfer.kind == TransferKind.STOCK
-            else (f"{r.sku}={r.price_excl_vat}" for r in prices if r.sku == product.sku),
-            product.sku,
-        )
+        figure = figures[transfer.pk]
         log.request_excerpt, log.http_status = figure, status or None
         if not error:
             transfer_finish(

@@ -21,7 +21,6 @@ from ..bindings import bind, bound, ct
 from ..models import (
     Connection,
     ExternalRef,
-    Integration,
 )
 from ..parsing import BadValue
 from ..records import (
@@ -29,6 +28,7 @@ from ..records import (
     CustomerRecord,
     OrderRecord,
 )
+from .backoffice import backoffice_integration
 
 logger = logging.getLogger("connectors.engine")
 
@@ -182,7 +182,7 @@ def order_upsert(*, shop: Connection, record: OrderRecord) -> UpsertResult:
         # A SKU renamed since the order was placed still names the same product.
         for alias in ProductAlias.objects.filter(product__shop=shop, kind="sku", value__in=set(skus) - set(products)):
             products[alias.value] = alias.product
-        if set(skus) - set(products) and Integration.objects.filter(shop=shop, erp__platform="portal").exists():
+        if set(skus) - set(products) and backoffice_integration(shop_id=shop.pk) is not None:
             products.update(_catalogue_from_lines(shop, [li for li in record.lines if li.sku not in products]))
         OrderLine.objects.bulk_create(
             OrderLine(

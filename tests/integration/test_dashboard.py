@@ -100,3 +100,22 @@ def test_p2_a_runs_counts_read_as_words_not_json(client, superuser, world):
     html = client.get("/admin/connectors/syncrun/").content.decode()
     assert "read 120 of 2000 · changed 3" in html
     assert "{&quot;read&quot;" not in html and '{"read"' not in html
+
+
+def test_p2_the_dashboard_costs_the_same_queries_however_many_connections(world):
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    from connectors.dashboard import connections_health
+    from tests.factories import ShopConnectionFactory
+
+    SyncRun.objects.create(connection=world.shop, kind="orders", status=RunStatus.OK, finished_at=timezone.now())
+    with CaptureQueriesContext(db) as two:
+        assert len(connections_health()) == 2
+    for _ in range(4):
+        shop = ShopConnectionFactory()
+        SyncRun.objects.create(connection=shop, kind="orders", status=RunStatus.OK, finished_at=timezone.now())
+    with CaptureQueriesContext(db) as six:
+        rows = connections_health()
+    assert len(rows) == 6 and all(r.last_run is not None for r in rows if r.connection.role == "shop")
+    assert len(six) == len(two)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from connectors.base import RateLimiter
 from connectors.exceptions import AuthError, PermanentError, RetryableError
-from connectors.http import TokenClient, credentials_hash
+from connectors.http import TokenClient, credentials_hash, token_from_answer
 
 
 class TokenRefused(AuthError):
@@ -64,15 +64,10 @@ class ShopRenterClient(TokenClient):
                 ),
                 http_status=exc.http_status,
             ) from exc
-        body = self.json_of(response)
-        token = body.get("access_token") if isinstance(body, dict) else None
-        if not isinstance(token, str) or not token:
+        found = token_from_answer(self.json_of(response))
+        if found is None:
             raise RetryableError(_("ShopRenter's OAuth server answered without an access token."))
-        try:
-            lifetime = min(max(float(body.get("expires_in", 3600)), 120.0), 86_400.0)
-        except (TypeError, ValueError):
-            lifetime = 3600.0
-        return token, lifetime
+        return found
 
     def request(self, method: str, path: str, *, retry_auth: bool = True, **kwargs: Any) -> requests.Response:
         # JSON both ways: the API answers XML unless asked, and requires a Content-Type on every call.

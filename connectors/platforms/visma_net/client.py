@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from connectors.base import RateLimiter
 from connectors.exceptions import AuthError, PermanentError, RetryableError
-from connectors.http import TokenClient, credentials_hash
+from connectors.http import TokenClient, credentials_hash, token_from_answer
 
 from .mapping import classify_error
 
@@ -47,18 +47,13 @@ def parse_token(text: str) -> tuple[str, float]:
         body = json.loads(text)
     except ValueError:
         body = None
-    token = body.get("access_token") if isinstance(body, dict) else None
-    if not isinstance(token, str) or not token.strip():
+    found = token_from_answer(body)
+    if found is None:
         raise RetryableError(
             "Visma Connect answered without an access token: " + (text[:200].strip() or "(empty body)"),
             hint=_("Check the connection's token URL (it should end in /connect/token); retried automatically."),
         )
-    try:
-        expires_in = float(body.get("expires_in", 3600))
-    except (TypeError, ValueError):
-        expires_in = 3600.0
-    # A nonsense lifetime must neither loop on renewals nor keep a token for ever.
-    return token.strip(), min(max(expires_in, 120.0), 86_400.0)
+    return found
 
 
 class TokenRefused(AuthError):

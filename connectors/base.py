@@ -239,6 +239,14 @@ class ErpConnector(Connector):
     role = "erp"
     # Whether orders need the shop's payment, shipping and VAT codes mapped to the ERP's.
     needs_code_maps: ClassVar[bool] = True
+    # Transfer kinds ("sales_order", "customer", "product") whose create the ERP itself refuses or
+    # merges when repeated, by a key the request carries (the shop order number, the customer's
+    # e-mail, the item number): sent again after an unknown outcome, the ERP's own check is the
+    # lookup. Their ``find_*`` may then find nothing without reading.
+    guarded_creates: ClassVar[frozenset[str]] = frozenset()
+    # ``stock()`` reads only what changed since the last read (the ERP keeps the change list, or
+    # reads by a cursor of its own); ``items`` may be ignored.
+    stock_by_change: ClassVar[bool] = False
 
     def find_customer(self, number: str) -> ErpCustomerRecord | None:
         raise NotImplementedError

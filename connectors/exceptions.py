@@ -67,7 +67,25 @@ class AmbiguousError(ConnectorError):
 
 
 class PermanentError(ConnectorError):
-    """The remote system refused the request (4xx); retrying as is will not help."""
+    """The remote system refused the request (4xx); retrying as is will not help.
+
+    ``refused``: the remote side read the request and made nothing, though its HTTP status does
+    not say so (an API that answers a refusal with 200 and a result code, like Specter's).
+    """
+
+    def __init__(self, message: str, *, refused: bool = False, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.refused = refused
+
+
+class DuplicateDocument(PermanentError):
+    """The remote system refused a create because the document exists already (its own duplicate
+    control on the key the request carries, e.g. Specter's external order number): an earlier
+    attempt made it. ``existing`` is its remote id when the refusal names it."""
+
+    def __init__(self, message: str, *, existing: str = "", **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.existing = existing
 
 
 class AuthError(PermanentError):

@@ -200,6 +200,9 @@ class ItemRecord:
     reorder_point: Decimal | None = None
     is_service: bool = False
     stock: Decimal | None = None  # only sent when the item is created, and only if enabled (S4)
+    # With a rename (S1, S4): the number the ERP still knows the item by, for ERPs that address
+    # items by their number only (Specter).
+    previous_number: str = ""
 
 
 @dataclass(frozen=True)

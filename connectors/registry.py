@@ -20,6 +20,7 @@ PLATFORM_CLASSES: list[str] = [
     "connectors.platforms.bring.connector.BringConnector",
     "connectors.platforms.shoprenter.connector.ShopRenterConnector",
     "connectors.platforms.portal.connector.PortalBackOffice",
+    "connectors.platforms.specter.connector.SpecterConnector",
 ]
 
 _registry: dict[str, type[Connector]] = {}

@@ -248,7 +248,9 @@ def _to_erp(transfer: Transfer, log: AttemptLog, *, product: Product, integratio
             found.extend([item] if item else [])
             return (item.internal_id or item.number) if item else None
 
-        key = transfer_lookup(transfer, lookup=lookup, always=True)
+        # Guarded: the ERP updates an item sent again by its number (Specter's force update).
+        guarded = TransferKind.PRODUCT in erp.guarded_creates
+        key = None if guarded else transfer_lookup(transfer, lookup=lookup, always=True)
         if key is None:
             stock = _stock_of(product) if integration.send_stock_on_create else None
             record = catalogue.item_record(product, vat_code=vat_code, stock=stock)
@@ -256,7 +258,7 @@ def _to_erp(transfer: Transfer, log: AttemptLog, *, product: Product, integratio
                 # S4: the ERP computes its purchase price from its suppliers.
                 record = dataclasses.replace(record, purchase_price=None)
             log.request_excerpt = f"create item {record.number}: {record.description}"
-            with remote_create(transfer):
+            with remote_create(transfer, guarded=guarded):
                 created = erp.create_item(record)
             sent = catalogue.erp_values(record, fields, vat_rates=vat_rates)
             bind_to(transfer.connection, product, created.internal_id or created.number, synced=sent, shared=True)
@@ -270,6 +272,8 @@ def _to_erp(transfer: Transfer, log: AttemptLog, *, product: Product, integratio
         return AttemptOutcome.FOUND, mirror["number"]
     log.request_excerpt = f"update item {ref.external_id}: {', '.join(sorted(diff))}"
     record = catalogue.item_record(product, vat_code=vat_code, internal_id=ref.external_id)
+    if "number" in diff:
+        record = dataclasses.replace(record, previous_number=ref.synced.get("number", ""))
     erp.update_item(ref.external_id, record, fields=frozenset(diff))
     ExternalRef.objects.filter(pk=ref.pk).update(synced={**ref.synced, **diff})
     return AttemptOutcome.SENT, mirror["number"]

@@ -287,14 +287,20 @@ def customer_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
             return AttemptOutcome.SENT, bound
         return AttemptOutcome.FOUND, bound
     settling = transfer.needs_lookup
-    number = transfer_lookup(
-        transfer, lookup=lambda: _customer_lookup(customer=customer, erp=erp, same_name=not settling), always=True
+    # Guarded: the ERP matches a customer sent again by its e-mail itself (Specter's force update).
+    guarded = TransferKind.CUSTOMER in erp.guarded_creates and bool(customer.email)
+    number = (
+        None
+        if guarded
+        else transfer_lookup(
+            transfer, lookup=lambda: _customer_lookup(customer=customer, erp=erp, same_name=not settling), always=True
+        )
     )
     outcome = AttemptOutcome.FOUND
     if not number:
         record = _customer_record(customer)
         log.request_excerpt = f"name={record.company or customer.full_name} email={record.email}"
-        with remote_create(transfer):
+        with remote_create(transfer, guarded=guarded):
             number = erp.create_customer(record)
         outcome = AttemptOutcome.SENT
     customer_bind(customer=customer, erp=transfer.connection, number=number)

@@ -17,7 +17,7 @@ from orders.models import Order
 
 from ..base import ErpConnector, ShopConnector
 from ..bindings import ct
-from ..exceptions import MappingError, PermanentError, Problem
+from ..exceptions import DuplicateDocument, MappingError, PermanentError, Problem
 from ..models import (
     AttemptOutcome,
     ExternalRef,
@@ -130,7 +130,13 @@ def order_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
     integration = order.shop.integration
     erp = erp_connector(transfer.connection)
 
-    found = transfer_lookup(transfer, lookup=lambda: erp.find_sales_order(order.number, since=transfer.created_at))
+    # A guarded create is its own lookup: the ERP refuses a repeat of this shop order number.
+    guarded = TransferKind.SALES_ORDER in erp.guarded_creates
+    found = (
+        None
+        if guarded
+        else transfer_lookup(transfer, lookup=lambda: erp.find_sales_order(order.number, since=transfer.created_at))
+    )
     if found:
         order_bind(order=order, number=found)
         return AttemptOutcome.FOUND, found
@@ -165,9 +171,14 @@ def order_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
     record = replace(record, customer_no=choice.number, one_time=choice.one_time)
 
     log.request_excerpt += _excerpt(record)
+    unsettled = transfer.needs_lookup
     try:
-        with remote_create(transfer):
+        with remote_create(transfer, guarded=guarded):
             number = erp.create_sales_order(record)
+    except DuplicateDocument as exc:
+        number = _already_made(exc, order=order, ours=unsettled)
+        order_bind(order=order, number=number)
+        return AttemptOutcome.FOUND, number
     except PermanentError as exc:
         exc.hint = (
             remote_error_hint(exc.code, exc.subject, order=order, integration=integration, record=record) or exc.hint
@@ -175,6 +186,34 @@ def order_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
         raise
     order_bind(order=order, number=number)
     return AttemptOutcome.SENT, number
+
+
+def _already_made(exc: DuplicateDocument, *, order: Order, ours: bool) -> str:
+    """The ERP refused the order as a repeat of its shop order number. After an attempt of ours
+    whose answer was lost, that order is ours: its number, when the refusal names it. Otherwise
+    (someone else made it, or no number given) a person must look: nothing is sent again."""
+    if ours and exc.existing:
+        return exc.existing
+    if ours:
+        message = _(
+            "The ERP already has order %(order)s from an earlier attempt whose answer was lost, and did not "
+            "say its number: %(error)s"
+        )
+        hint = _(
+            "Nothing is sent again. Find the order in the ERP by its external order number %(order)s; its "
+            "number is shown here once the ERP reports a change of the order."
+        )
+    else:
+        message = _("The ERP already has an order with the external order number %(order)s: %(error)s")
+        hint = _(
+            "It was not made by the portal. Check in the ERP whether it is this order (another shop with the "
+            "same numbering?); nothing is sent again."
+        )
+    raise PermanentError(
+        message % {"order": order.number, "error": exc.message},
+        hint=hint % {"order": order.number},
+        response_excerpt=exc.response_excerpt,
+    )
 
 
 def order_bind(*, order: Order, number: str) -> None:

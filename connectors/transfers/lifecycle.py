@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from ..exceptions import (
     AuthError,
+    DuplicateDocument,
     LeaseLost,
     LookupRequired,
     PermanentError,
@@ -126,8 +127,13 @@ def transfer_lookup(transfer: Transfer, *, lookup: Callable[[], str | None], alw
 
 
 @contextmanager
-def remote_create(transfer: Transfer) -> Iterator[None]:
+def remote_create(transfer: Transfer, *, guarded: bool = False) -> Iterator[None]:
     """Wrap the one call that may create a document remotely.
+
+    ``guarded``: the remote system itself refuses (or merges) a repeat of this create by a key the
+    request carries (``ErpConnector.guarded_creates``), so a repeat is safe with an outcome still
+    unsettled: the remote side's own check is the lookup, done atomically with the create. Its
+    refusal of a repeat is a ``DuplicateDocument``, which settles the transfer.
 
     Before the call: persist that the document may exist (and renew the lease,
     so the watchdog's timeout counts from here). After a retryable error that
@@ -136,7 +142,7 @@ def remote_create(transfer: Transfer) -> Iterator[None]:
     cleared again; after anything else it stays, and the next attempt looks
     the document up.
     """
-    if transfer.needs_lookup:
+    if transfer.needs_lookup and not guarded:
         raise LookupRequired(f"Transfer {transfer.pk}: create attempted before its lookup finished")
     now = timezone.now()
     if not _lease(transfer).update(needs_lookup=True, claimed_at=now):
@@ -149,7 +155,9 @@ def remote_create(transfer: Transfer) -> Iterator[None]:
             transfer.needs_lookup = False
         raise
     except PermanentError as exc:
-        refused = exc.http_status in DEFINITE_REFUSALS and not isinstance(exc, AuthError)
+        refused = (exc.http_status in DEFINITE_REFUSALS or exc.refused) and not isinstance(
+            exc, AuthError | DuplicateDocument
+        )
         if refused and _lease(transfer).update(needs_lookup=False):
             transfer.needs_lookup = False
         raise

@@ -21,6 +21,7 @@ PLATFORM_CLASSES: list[str] = [
     "connectors.platforms.shoprenter.connector.ShopRenterConnector",
     "connectors.platforms.portal.connector.PortalBackOffice",
     "connectors.platforms.specter.connector.SpecterConnector",
+    "connectors.platforms.vendre.connector.VendreConnector",
 ]
 
 _registry: dict[str, type[Connector]] = {}

@@ -20,6 +20,7 @@ from ..bindings import ct
 from ..exceptions import DuplicateDocument, MappingError, PermanentError, Problem
 from ..models import (
     AttemptOutcome,
+    Connection,
     ExternalRef,
     Integration,
     Transfer,
@@ -35,6 +36,7 @@ from ..transfers import (
     remote_create,
     transfer_lookup,
     transfer_queue,
+    transfer_resend,
     transfer_run_now,
 )
 from .customers import customer_card_sync, customer_resolve
@@ -214,6 +216,30 @@ def _already_made(exc: DuplicateDocument, *, order: Order, ours: bool) -> str:
         hint=hint % {"order": order.number},
         response_excerpt=exc.response_excerpt,
     )
+
+
+def order_number_reported(*, erp: Connection, external_order_no: str, number: str) -> Order | None:
+    """The ERP reported an order of its own carrying a shop's order number. When that shop order is
+    ours, has no ERP number yet and its create is unsettled (an answer lost, the ERP's refusal of
+    the repeat named no number), this is its number: bound, and the transfer settles. Returns the
+    order, or None when it is not such an order."""
+    order = (
+        Order.objects.filter(number=external_order_no, erp_order_no="", shop__integration__erp=erp)
+        .filter(
+            pk__in=Transfer.objects.filter(
+                connection=erp, content_type=ct(Order), kind=TransferKind.SALES_ORDER, needs_lookup=True
+            ).values("object_id")
+        )
+        .first()
+    )
+    if order is None:
+        return None
+    order_bind(order=order, number=number)
+    transfer = Transfer.objects.get(
+        connection=erp, content_type=ct(Order), object_id=order.pk, kind=TransferKind.SALES_ORDER
+    )
+    transfer_resend(transfer_ids=[transfer.pk])
+    return order
 
 
 def order_bind(*, order: Order, number: str) -> None:

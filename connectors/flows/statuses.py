@@ -32,6 +32,7 @@ from ..transfers import (
     transfer_lookup,
     transfer_queue,
 )
+from .orders_out import order_number_reported
 
 logger = logging.getLogger("connectors.engine")
 
@@ -47,6 +48,10 @@ def erp_pull_statuses(*, connection: Connection) -> SyncRun:
             .filter(erp_order_no=record.number, shop__integration__erp=connection)
             .first()
         )
+        if order is None and record.external_order_no:
+            order = order_number_reported(
+                erp=connection, external_order_no=record.external_order_no, number=record.number
+            )
         if order is None or order.erp_status == record.status:
             return False, False
         order.erp_status = record.status

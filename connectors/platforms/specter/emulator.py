@@ -190,7 +190,7 @@ class SpecterEmulator(Emulator):
 
         def call() -> None:
             try:
-                answer = requests.get(url, params={"calltype": calltype, "pskey": "emulator"}, timeout=10)
+                answer = requests.get(url, params={"calltype": str(calltype), "pskey": "emulator"}, timeout=10)
                 self.callbacks.append((calltype, answer.status_code))
             except requests.RequestException:
                 self.callbacks.append((calltype, 0))

@@ -1,0 +1,197 @@
+"""Vendre shop <-> Specter ERP (seed 001) end to end on the two emulators, over real sockets:
+S1-S12 field by field, in both directions, and exactly one Specter order however its answer is lost."""
+
+from __future__ import annotations
+
+import pytest
+
+from connectors.emulation import Fault
+from connectors.flows.catalogue import erp_pull_items
+from connectors.flows.cycles import connection_cycle
+from connectors.flows.statuses import erp_pull_statuses
+from connectors.flows.stock import erp_sync_stock
+from connectors.models import Connection, CustomerPolicy, Integration, Transfer, TransferKind, TransferState
+from connectors.platforms.specter.emulator import SpecterEmulator
+from connectors.platforms.specter.emulator import seed_demo as seed_specter
+from connectors.platforms.vendre.emulator import VendreEmulator
+from connectors.platforms.vendre.emulator import seed_demo as seed_vendre
+from inventory.models import Product
+from orders.models import Order
+from tests.engine import process_due
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def specter():
+    emulator = SpecterEmulator(integration_key="integration-key-9").start()
+    seed_specter(emulator)
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def vendre():
+    emulator = VendreEmulator().start()
+    seed_vendre(emulator)
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def sweden(db, specter, vendre) -> Integration:
+    shop = Connection.objects.create(
+        name="Vendre", role="shop", platform="vendre", base_url=vendre.base_url,
+        parameters={"read_timeout": 1}, credentials={"api_key": vendre.api_key},
+    )  # fmt: skip
+    erp = Connection.objects.create(
+        name="Specter", role="erp", platform="specter", base_url=specter.base_url,
+        parameters={"sbm_id": specter.sbm_id, "read_timeout": 1}, credentials=specter.credentials,
+    )  # fmt: skip
+    return Integration.objects.create(
+        shop=shop,
+        erp=erp,
+        transfer_statuses=["new"],
+        shipping_item_no="FRAKT",
+        discount_item_no="RABATT",
+        rounding_item_no="AVRUNDNING",
+        payment_method_map={"klarna_checkout": "KG"},
+        shipping_method_map={"postnord": "PN"},
+        vat_map={"25": "25", "12": "12", "6": "6", "0": "0"},
+        status_map={"delivered": "completed", "deleted": "cancelled"},
+        policy_no_similar=CustomerPolicy.ADD_NEW,
+        warehouse_code="MAIN",
+        erp_shop_id="2",
+        shop_email="butik@example.se",
+        products_to_erp=True,
+        products_to_shop=True,
+        customers_to_erp=True,
+        new_product_category="7",
+    )
+
+
+def cycle(connection: Connection) -> None:
+    connection_cycle(connection=connection)
+    for _round in range(5):
+        if not any(process_due()):
+            return
+
+
+def writes(specter: SpecterEmulator) -> list[tuple[str, str]]:
+    """(action, its subject) of every write Specter received, in order."""
+    subjects = {
+        "newCustomerSubmit": "emailAddress", "newArticleSubmit": "articleNo_1", "newOrderSubmit": "externalOrderNo"
+    }  # fmt: skip
+    return [(action, form.get(subjects[action], "")) for action, form in specter.state.writes]
+
+
+def test_s1_s7_s9_an_order_with_a_new_customer_and_product_is_sent_after_both(sweden, specter, vendre):
+    buyer = vendre.add_customer(
+        "nils@example.se", "Nils", "Östberg", address_street="Drottninggatan 5", address_postcode="11151",
+        address_city="Stockholm", address_country_code_alpha2="SE",
+    )  # fmt: skip
+    vendre.add_product("LAMPA-9", "Bordslampa", "320.00", stock=6)  # new to Specter
+    placed = vendre.place_order(rows=[("LAMPA-9", 2), ("MUGG-01", 1)], customer_id=buyer)
+
+    cycle(sweden.shop)
+
+    order = Order.objects.get(shop=sweden.shop, number=placed["order_number"])
+    sent = writes(specter)
+    # S7: the customer first, then every product of the order, then the order.
+    order_at = sent.index(("newOrderSubmit", placed["order_number"]))
+    assert sent.index(("newCustomerSubmit", "nils@example.se")) < order_at
+    assert sent.index(("newArticleSubmit", "LAMPA-9")) < order_at
+    assert sent.index(("newArticleSubmit", "MUGG-01")) < order_at
+    [made] = specter.orders_with_external_no(placed["order_number"])
+    assert made["form"]["customerId"] in specter.state.customers
+    assert specter.article("LAMPA-9")["name"] == "Bordslampa"
+    # S9: Specter's order number kept on the order and written to Vendre's order admin.
+    assert order.erp_order_no == "5001"
+    assert vendre.state.orders[placed["id"]]["admin_comment"] == "ERP order 5001"
+    assert vendre.state.emails_sent == 0
+
+
+def test_s2_a_specter_article_number_change_renames_the_vendre_product(sweden, specter, vendre):
+    cycle(sweden.shop)  # the shop's products go to Specter and are bound to its articles
+    product = Product.objects.get(shop=sweden.shop, sku="MUGG-01")
+    vendre_id = vendre.product("MUGG-01")["id"]
+
+    specter.rename_article("MUGG-01", "MUGG-01-V2")
+    erp_pull_items(connection=sweden.erp)
+    process_due()
+
+    product.refresh_from_db()
+    assert (product.reference, product.sku) == ("MUGG-01-V2", "MUGG-01-V2")
+    assert vendre.product("MUGG-01-V2")["id"] == vendre_id and vendre.product("MUGG-01") is None
+
+
+def test_s10_r7_a_specter_stock_change_reaches_vendre_and_only_the_changed_article_is_read(sweden, specter, vendre):
+    cycle(sweden.shop)
+    specter.set_stock("KNIV-02", 17)
+    before = dict(specter.calls)
+
+    erp_sync_stock(connection=sweden.erp)
+    process_due()
+
+    assert vendre.product("KNIV-02")["stock"] == 17
+    assert vendre.product("MUGG-01")["stock"] == 40  # unchanged in Specter: not written
+    reads = specter.calls["GET /getInfo.asp"] - before.get("GET /getInfo.asp", 0)
+    assert reads == 4  # the change list and its acknowledgement, the empty next one and its own
+
+
+def test_s11_a_delivered_specter_order_moves_the_vendre_status_without_mail(sweden, specter, vendre):
+    placed = vendre.place_order(rows=[("MUGG-01", 1)], customer_id=None)
+    cycle(sweden.shop)
+    order = Order.objects.get(shop=sweden.shop, number=placed["order_number"])
+
+    specter.set_order_status(order.erp_order_no, delivered=True, tracking="SE123")
+    erp_pull_statuses(connection=sweden.erp)
+    process_due()
+
+    assert vendre.state.orders[placed["id"]]["status"] == 3  # completed
+    assert vendre.state.emails_sent == 0
+
+
+@pytest.mark.parametrize("names_existing", [True, False], ids=["refusal-names-the-order", "refusal-without-number"])
+def test_stored_then_timeout_on_new_order_submit_makes_exactly_one_specter_order(
+    sweden, specter, vendre, names_existing
+):
+    specter.duplicate_names_order = names_existing
+    placed = vendre.place_order(rows=[("MUGG-01", 2)], customer_id=None)
+    specter.inject(Fault("timeout_after_store", path="putInfo", body="externalOrderNo", delay=2))
+
+    cycle(sweden.shop)
+    transfer = Transfer.objects.get(kind=TransferKind.SALES_ORDER, connection=sweden.erp)
+    assert transfer.state == TransferState.UNKNOWN and transfer.needs_lookup
+    Transfer.objects.filter(pk=transfer.pk).update(next_attempt_at=transfer.created_at)
+    process_due()
+
+    [made] = specter.orders_with_external_no(placed["order_number"])
+    assert sum(1 for action, _form in specter.state.writes if action == "newOrderSubmit") == 2
+    transfer.refresh_from_db()
+    order = Order.objects.get(shop=sweden.shop, number=placed["order_number"])
+    if names_existing:
+        assert transfer.state == TransferState.SENT and order.erp_order_no == "5001"
+        return
+    # No number in the refusal: nothing is sent again, and the person is told why ...
+    assert transfer.state == TransferState.NEEDS_ATTENTION and not order.erp_order_no
+    assert "earlier attempt" in transfer.last_error and "Nothing is sent again" in transfer.last_hint
+    # ... until Specter reports a change of that order: its number is then the order's.
+    specter.set_order_status("5001", status_id="2")
+    erp_pull_statuses(connection=sweden.erp)
+    process_due()
+    order.refresh_from_db()
+    transfer.refresh_from_db()
+    assert order.erp_order_no == "5001" and transfer.state == TransferState.SENT
+    assert len(specter.orders_with_external_no(placed["order_number"])) == 1
+
+
+def test_a_wrong_key_marks_the_specter_connection_as_needing_credentials(sweden, specter, vendre):
+    sweden.erp.credentials = {**specter.credentials, "api_user_key": "wrong"}
+    sweden.erp.save()
+    vendre.place_order(rows=[("MUGG-01", 1)], customer_id=None)
+    cycle(sweden.shop)
+    sweden.erp.refresh_from_db()
+    assert sweden.erp.auth_state == "needs_credentials"
+    assert "api_user_key" in sweden.erp.auth_hint
+    assert not specter.state.orders

@@ -24,7 +24,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from inventory.models import Product, ProductAlias
+from inventory.models import Product, ProductAlias, StockLevel, Warehouse
 
 from .. import catalogue, validation
 from ..base import Capability, ErpConnector, ShopConnector
@@ -84,6 +84,7 @@ def product_from_shop(
     product = product or product_find(shop=shop, sku=record.sku, number=record.reference)
     incoming = catalogue.shop_values(record, fields or _DEFAULT_SHOP_FIELDS)
     masters = integration.field_masters if integration else {}
+    created = product is None
     if product is None:
         product = Product(shop=shop, sku=record.sku, name=record.name)
         changes = dict(incoming)
@@ -99,6 +100,11 @@ def product_from_shop(
         changes["is_service"] = "1" if record.is_service else "0"
     if changes:
         product.save()
+    if created and record.stock is not None and integration is not None and integration.send_stock_on_create:
+        # S4: the shop's stock goes with the ERP item when it is created (only then).
+        code = integration.warehouse_code or "MAIN"
+        warehouse, _made = Warehouse.objects.get_or_create(code=code, defaults={"name": code})
+        StockLevel.objects.get_or_create(product=product, warehouse=warehouse, defaults={"physical": record.stock})
     if record.external_id:
         bind_to(shop, product, record.external_id, synced=incoming, remote_updated_at=record.updated_at)
     queued = False

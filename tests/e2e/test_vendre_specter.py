@@ -82,7 +82,7 @@ def writes(specter: SpecterEmulator) -> list[tuple[str, str]]:
     subjects = {
         "newCustomerSubmit": "emailAddress", "newArticleSubmit": "articleNo_1", "newOrderSubmit": "externalOrderNo"
     }  # fmt: skip
-    return [(action, form.get(subjects[action], "")) for action, form in specter.state.writes]
+    return [(action, form.get(subjects[action], "")) for action, form, _query in specter.state.writes]
 
 
 def test_s1_s7_s9_an_order_with_a_new_customer_and_product_is_sent_after_both(sweden, specter, vendre):
@@ -167,7 +167,7 @@ def test_stored_then_timeout_on_new_order_submit_makes_exactly_one_specter_order
     process_due()
 
     [made] = specter.orders_with_external_no(placed["order_number"])
-    assert sum(1 for action, _form in specter.state.writes if action == "newOrderSubmit") == 2
+    assert sum(1 for action, _form, _query in specter.state.writes if action == "newOrderSubmit") == 2
     transfer.refresh_from_db()
     order = Order.objects.get(shop=sweden.shop, number=placed["order_number"])
     if names_existing:
@@ -195,3 +195,110 @@ def test_a_wrong_key_marks_the_specter_connection_as_needing_credentials(sweden,
     assert sweden.erp.auth_state == "needs_credentials"
     assert "api_user_key" in sweden.erp.auth_hint
     assert not specter.state.orders
+
+
+def test_s3_customers_go_with_the_force_update_flag_and_a_changed_card_updates_the_same_number(
+    sweden, specter, vendre
+):
+    buyer = vendre.add_customer(
+        "eva@example.se", "Eva", "Ek", phone_mobile="070-1", address_street="Ågatan 1", address_postcode="58223",
+        address_city="Linköping", address_country_code_alpha2="SE",
+    )  # fmt: skip
+    cycle(sweden.shop)
+    sent = specter.last_write("newCustomerSubmit")
+    assert sent["?forceCustomerUpdate"] == "1"
+    assert (sent["firstName"], sent["surName"], sent["emailAddress"]) == ("Eva", "Ek", "eva@example.se")
+    assert (sent["address"], sent["zipCodeEng"], sent["city"], sent["countryCode"]) == (
+        "Ågatan 1", "58223", "Linköping", "SE",
+    )  # fmt: skip
+    assert sent["mobileNo"] == "070-1" and sent["customerOrganizationalForm"] == "P"
+    [number] = [n for n, c in specter.state.customers.items() if c["emailAddress"] == "eva@example.se"]
+
+    vendre.change_customer(buyer, address_city="Norrköping")
+    cycle(sweden.shop)
+    again = specter.last_write("newCustomerSubmit")
+    assert again["?customerId"] == number and again["city"] == "Norrköping"
+    assert [n for n, c in specter.state.customers.items() if c["emailAddress"] == "eva@example.se"] == [number]
+
+
+def test_s4_purchase_price_only_without_suppliers_in_specter_and_stock_only_at_creation(sweden, specter, vendre):
+    sweden.send_stock_on_create = True
+    sweden.save()
+    vendre.add_product("SKAL-3", "Skål", "89.00", stock=14, purchase_price="30", ean="7350000000031", weight="0.6")
+    cycle(sweden.shop)
+    created = specter.last_write("newArticleSubmit")
+    assert created["forceArticleUpdate"] == "1"
+    assert (created["articleNo_1"], created["name_1"], created["priceExclVAT_1"], created["vatPercent_1"]) == (
+        "SKAL-3", "Skål", "89.00", "25",
+    )  # fmt: skip
+    assert (created["barCode_1"], created["productWeight_1"]) == ("7350000000031", "0.600")
+    assert created["buyPrice_1"] == "30.00"
+    assert (created["createArticleStock_1"], created["noItemsInStock_1"]) == ("1", "14")
+
+    # A later change: only the changed field, never the stock again; Specter keeping suppliers, no purchase price.
+    sweden.erp_keeps_suppliers = True
+    sweden.save()
+    vendre.change_product("SKAL-3", price="95.00", purchase_price="31", stock=2)
+    cycle(sweden.shop)
+    updated = specter.last_write("newArticleSubmit")
+    assert updated["priceExclVAT_1"] == "95.00"
+    assert not {"buyPrice_1", "noItemsInStock_1", "createArticleStock_1", "name_1"} & set(updated)
+
+
+def test_s5_a_new_specter_article_becomes_a_vendre_product_and_a_deleted_one_inactive(sweden, specter, vendre):
+    sweden.new_product_active = True
+    sweden.save()
+    specter.add_article(
+        "BRICKA-5", "Serveringsbricka", "150.00", vatPercent="12", buyPrice="60", notes="Ek", reorderPoint="4",
+        manufacturerArticleNo="TR-5", barCode="7350000000055", productWeight="0.8",
+    )  # fmt: skip
+    specter.change_article("BRICKA-5")
+    erp_pull_items(connection=sweden.erp)
+    process_due()
+
+    made = vendre.product("BRICKA-5")
+    assert made["stock"] == 0 and made["show"] == 1 and made["is_active"] == 1 and made["category_ids"] == [7]
+    assert made["name"] == {"sv": "Serveringsbricka"} and made["price"] == "150.00" and made["tax_class_id"] == "2"
+    assert (made["purchase_price"], made["notes"], made["reorder_point"]) == ("60", "Ek", "4")
+    assert (made["manufacturer_sku"], made["ean"], made["weight"]) == ("TR-5", "7350000000055", "0.8")
+
+    specter.change_article("BRICKA-5", deleted="1")
+    erp_pull_items(connection=sweden.erp)
+    process_due()
+    assert vendre.product("BRICKA-5")["is_active"] == 0
+
+
+def test_s6_a_variant_is_its_own_article_and_its_parent_relation_is_not_sent(sweden, specter, vendre):
+    parent = vendre.add_product("TROJA", "Tröja", "300.00")
+    vendre.add_product("TROJA-BLA-M", "Tröja blå M", "300.00", parent_id=parent, variant_choice_name_1_sv="Blå")
+    cycle(sweden.shop)
+    assert specter.article("TROJA") is not None and specter.article("TROJA-BLA-M") is not None
+    for action, form, _query in specter.state.writes:
+        assert not [k for k in form if "parent" in k.lower() or "variant" in k.lower()], (action, form)
+
+
+def test_s8_a_percentage_code_is_spread_over_the_rows_and_a_fixed_amount_is_its_own_row(sweden, specter, vendre):
+    ten = {"code": "SOMMAR10", "type": "percent", "value": "10"}
+    fifty = {"code": "BONUS50", "type": "amount", "value": "50"}
+    percent = vendre.place_order(rows=[("MUGG-01", 2)], discount_codes=[ten])
+    fixed = vendre.place_order(rows=[("MUGG-01", 2)], discount_codes=[fifty])
+    cycle(sweden.shop)
+
+    [spread] = specter.orders_with_external_no(percent["order_number"])
+    rows = spread["form"]
+    assert (rows["articleNo_1"], rows["priceExclVAT_1"], rows["noOfItems_1"]) == ("MUGG-01", "71.28", "2")
+    assert rows["articleComment_1"] == "Discount 10 %" and rows["articleNo_2"] == "FRAKT" and "articleNo_3" not in rows
+
+    [own] = specter.orders_with_external_no(fixed["order_number"])
+    rows = own["form"]
+    assert (rows["articleNo_1"], rows["priceExclVAT_1"]) == ("MUGG-01", "79.2")
+    assert (rows["articleNo_2"], rows["priceExclVAT_2"], rows["vatPercent_2"]) == ("RABATT", "-40", "25")
+    assert rows["articleNo_3"] == "FRAKT"
+
+
+def test_s12_nothing_of_suppliers_or_price_lists_reaches_specter(sweden, specter, vendre):
+    vendre.add_product("SKAL-4", "Skål liten", "49.00", supplier_id=3, price_list_prices={"B2B": "40.00"})
+    cycle(sweden.shop)
+    sent = specter.last_write("newArticleSubmit")
+    assert sent["addSupplier"] == "0"
+    assert not [k for k in sent if k.startswith(("supplier", "priceList", "manufacturingCountry"))]

@@ -76,7 +76,8 @@ class SpecterState:
     stock_changes: list[str] = field(default_factory=list)  # article nos
     order_changes: list[str] = field(default_factory=list)  # order nos
     open_batches: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # list -> (batchNo, items)
-    writes: list[tuple[str, dict[str, str]]] = field(default_factory=list)  # (action, form): what was sent
+    # (action, form, query) of every write received: what was really sent.
+    writes: list[tuple[str, dict[str, str], dict[str, str]]] = field(default_factory=list)
 
 
 class SpecterEmulator(Emulator):
@@ -172,8 +173,10 @@ class SpecterEmulator(Emulator):
             return [o for o in self.state.orders.values() if o["form"].get("externalOrderNo") == external_no]
 
     def last_write(self, action: str) -> dict[str, str]:
+        """The form of the last write of ``action``, with its query's flags under '?name'."""
         with self.lock:
-            return next(form for act, form in reversed(self.state.writes) if act == action)
+            form, query = next((f, q) for act, f, q in reversed(self.state.writes) if act == action)
+            return {**form, **{f"?{k}": v for k, v in query.items()}}
 
     def state_snapshot(self) -> dict[str, Any]:
         with self.lock:
@@ -228,7 +231,7 @@ class SpecterEmulator(Emulator):
         if key != self._expected_key(subject()):
             return _text("0;0;Incorrect key")
         with self.lock:
-            self.state.writes.append((action, form))
+            self.state.writes.append((action, form, query))
             return _text(handler(query, form))
 
     def _new_customer(self, query: dict[str, str], form: dict[str, str]) -> str:

@@ -71,6 +71,17 @@ class VendreEmulator(Emulator):
         with self.lock:
             return next((p for p in self.state.products.values() if p["sku"] == sku), None)
 
+    def change_product(self, sku: str, **fields: Any) -> None:
+        """A change made in the shop's admin."""
+        with self.lock:
+            product = self.product(sku)
+            assert product is not None, sku
+            product.update(fields, **{mapping.UPDATED_FIELD: _now()})
+
+    def change_customer(self, customer_id: int, **fields: Any) -> None:
+        with self.lock:
+            self.state.customers[customer_id].update(fields, **{mapping.UPDATED_FIELD: _now()})
+
     def add_customer(self, email: str, first_name: str, last_name: str, **extra: Any) -> int:
         with self.lock:
             customer_id = next(self._ids)

@@ -147,7 +147,7 @@ class ConnectionAdmin(admin.ModelAdmin):
         return format_html('<a href="{}?connection__id__exact={}&open=yes">{}</a>', url, obj.pk, count)
 
     inlines = [SyncRunInline]
-    actions = ["sync_now", "test_connection", "register_webhooks"]
+    actions = ["sync_now", "test_connection", "register_webhooks", "new_callback_url"]
 
     @admin.display(description="Credentials", boolean=True)
     def credentials_set(self, obj: Connection) -> bool:
@@ -191,6 +191,27 @@ class ConnectionAdmin(admin.ModelAdmin):
                 % {"names": ", ".join(skipped)},
                 level=messages.WARNING,
             )
+
+
+    @admin.action(description=_("New callback URL (shown once)"), permissions=["change"])
+    def new_callback_url(self, request, queryset):
+        """For ERPs that call the portal back (Specter): a new secret URL, shown this once (like an API
+        key), to give to the ERP; the previous URL stops working."""
+        portal_url = (settings.PORTAL_URL or request.build_absolute_uri("/")).rstrip("/")
+        for connection in queryset:
+            if not registry.get(connection.platform).callbacks:
+                self.message_user(
+                    request,
+                    _("%(name)s does not call the portal back; it needs no callback URL.") % {"name": connection},
+                    level=messages.WARNING,
+                )
+                continue
+            path = reverse("webhook-intake", args=[connection.pk, connection.new_webhook_token()])
+            self.message_user(
+                request,
+                _("Callback URL of %(name)s, shown only now: %(url)s — give it to the ERP's support; the previous "
+                  "one no longer works.") % {"name": connection, "url": portal_url + path},
+            )  # fmt: skip
 
 
 @admin.register(Integration)

@@ -123,6 +123,9 @@ class Connector:
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
     # The product fields (``connectors.catalogue.FIELDS``) the platform reads and writes.
     product_fields: ClassVar[frozenset[str]] = frozenset()
+    # The platform calls a URL of the portal when something changed (Specter's callbacks): a
+    # person gives it the connection's secret URL, which only nudges a cycle (connectors.webhooks).
+    callbacks: ClassVar[bool] = False
 
     def __init__(self, settings: ConnectionSettings) -> None:
         self.settings = settings

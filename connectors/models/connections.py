@@ -98,6 +98,14 @@ class Connection(models.Model):
             self.save(update_fields=["credentials", "updated_at"])
         return str(credentials[WEBHOOK_TOKEN])
 
+    def new_webhook_token(self) -> str:
+        """A new secret for this connection's intake URL (the old URL stops working), saved."""
+        credentials: dict[str, Any] = dict(cast(dict[str, Any], self.credentials or {}))
+        credentials[WEBHOOK_TOKEN] = secrets.token_urlsafe(32)
+        self.credentials = credentials  # type: ignore[assignment]  # an encrypted JSON field
+        self.save(update_fields=["credentials", "updated_at"])
+        return str(credentials[WEBHOOK_TOKEN])
+
     def replace_credentials(self, new: dict[str, Any]) -> None:
         """Set new credentials (not saved); the webhook secret, which no person types, is kept."""
         token = cast(dict[str, Any], self.credentials or {}).get(WEBHOOK_TOKEN)

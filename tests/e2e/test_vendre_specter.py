@@ -302,3 +302,33 @@ def test_s12_nothing_of_suppliers_or_price_lists_reaches_specter(sweden, specter
     sent = specter.last_write("newArticleSubmit")
     assert sent["addSupplier"] == "0"
     assert not [k for k in sent if k.startswith(("supplier", "priceList", "manufacturingCountry"))]
+
+
+def test_specters_callback_url_is_shown_once_queues_the_erp_cycle_and_an_old_one_is_refused(
+    sweden, admin_client, client, django_capture_on_commit_callbacks, monkeypatch
+):
+    queued: list[tuple] = []
+    monkeypatch.setattr("django_q.tasks.async_task", lambda *args, **kwargs: queued.append(args))
+
+    def new_url() -> str:
+        answer = admin_client.post(
+            "/admin/connectors/connection/",
+            {"action": "new_callback_url", "_selected_action": [sweden.erp.pk]},
+            follow=True,
+        )
+        [message] = [str(m) for m in answer.context["messages"]]
+        return message.split(": ", 1)[1].split(" ")[0].replace("http://testserver", "")
+
+    first = new_url()
+    assert first.startswith(f"/hooks/{sweden.erp.pk}/")
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.get(first, {"calltype": "1", "pskey": "x"})
+    assert (answer.status_code, answer.content) == (200, b"1;Done")
+    assert queued == [("connectors.tasks.run_cycle", sweden.erp.pk)]
+
+    second = new_url()
+    assert client.get(first, {"calltype": "1"}).status_code == 403  # the old URL no longer works
+    assert client.get(second, {"calltype": "4"}).status_code == 200
+    secret = second.rstrip("/").rsplit("/", 1)[1]
+    page = admin_client.get(f"/admin/connectors/connection/{sweden.erp.pk}/change/").content.decode()
+    assert secret not in page  # shown once, never again

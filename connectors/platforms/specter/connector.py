@@ -85,6 +85,7 @@ class SpecterConnector(ErpConnector):
     )
     guarded_creates = frozenset({"sales_order", "customer", "product"})
     stock_by_change = True
+    callbacks = True
 
     def __init__(self, settings: ConnectionSettings) -> None:
         super().__init__(settings)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The portal on this machine: SQLite, django-q2 ORM broker, web server, a
-# qcluster and the demo emulators (Magento and ShopRenter shops, Visma.net ERP, Bring, Nexi Checkout) together.
+# qcluster and the demo emulators (Magento, ShopRenter and Vendre shops, Visma.net and Specter ERPs, Bring, Nexi Checkout) together.
 # Ctrl-C stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,8 @@ TRYTON_PORT=${TRYTON_PORT:-8103}
 BRING_PORT=${BRING_PORT:-8104}
 NETS_PORT=${NETS_PORT:-8105}
 SHOPRENTER_PORT=${SHOPRENTER_PORT:-8106}
+SPECTER_PORT=${SPECTER_PORT:-8107}
+VENDRE_PORT=${VENDRE_PORT:-8108}
 DEMO_ERP=${DEMO_ERP:-visma}   # visma (emulator) or tryton (a real Tryton 8.2, built on first use)
 
 pids=()
@@ -37,6 +39,8 @@ $PY -m connectors.platforms.magento.emulator --port "$MAGENTO_PORT" --demo & pid
 $PY -m connectors.platforms.bring.emulator --port "$BRING_PORT" & pids+=($!)
 $PY -m connectors.platforms.nets_easy.emulator --port "$NETS_PORT" --demo & pids+=($!)
 $PY -m connectors.platforms.shoprenter.emulator --port "$SHOPRENTER_PORT" --demo & pids+=($!)
+$PY -m connectors.platforms.specter.emulator --port "$SPECTER_PORT" --demo & pids+=($!)
+$PY -m connectors.platforms.vendre.emulator --port "$VENDRE_PORT" --demo & pids+=($!)
 if [ "$DEMO_ERP" = tryton ]; then
   $PY -m sync_portal.peers.tryton --port "$TRYTON_PORT" --demo > tryton-demo.log 2>&1 & pids+=($!)
   echo "Building, starting and seeding Tryton on port $TRYTON_PORT (about a minute) ..."
@@ -50,7 +54,7 @@ $PY manage.py migrate --noinput
 $PY manage.py install_schedules
 $PY manage.py setup_demo --erp "$DEMO_ERP" --visma-port "$VISMA_PORT" --magento-port "$MAGENTO_PORT" \
   --tryton-port "$TRYTON_PORT" --bring-port "$BRING_PORT" --nets-port "$NETS_PORT" \
-  --shoprenter-port "$SHOPRENTER_PORT" --portal-url "http://127.0.0.1:${PORT}"
+  --shoprenter-port "$SHOPRENTER_PORT" --specter-port "$SPECTER_PORT" --vendre-port "$VENDRE_PORT" --portal-url "http://127.0.0.1:${PORT}"
 $PY manage.py ensure_admin --base-url "http://127.0.0.1:${PORT}"
 
 $PY manage.py qcluster & pids+=($!)

@@ -163,3 +163,48 @@ def configure_demo_backoffice(*, shoprenter: Any, portal_url: str) -> Integratio
         StockLevel.objects.create(product=product, warehouse=warehouse, physical=Decimal(12))
     connection_register_webhooks(connection=shop, portal_url=portal_url)
     return integration
+
+
+def configure_demo_sweden(
+    *, vendre_url: str, vendre_key: str, specter_url: str, specter: dict[str, str]
+) -> Integration:
+    """The demo Vendre shop and Specter ERP (seed 001), both emulators: orders with their customer and
+    products first, stock, article changes and statuses back. Idempotent."""
+    shop, _ = Connection.objects.update_or_create(
+        name="Demo Vendre shop",
+        defaults={"role": Role.SHOP, "platform": "vendre", "base_url": vendre_url, "sync_interval": 5},
+    )
+    shop.replace_credentials({"api_key": vendre_key})
+    shop.save()
+    erp, _ = Connection.objects.update_or_create(
+        name="Demo Specter",
+        defaults={
+            "role": Role.ERP,
+            "platform": "specter",
+            "base_url": specter_url,
+            "parameters": {"sbm_id": specter["sbm_id"]},
+            "sync_interval": 5,
+        },
+    )
+    erp.replace_credentials({k: v for k, v in specter.items() if k != "sbm_id"})
+    erp.save()
+    integration, _ = Integration.objects.update_or_create(
+        shop=shop,
+        defaults={
+            "erp": erp,
+            "transfer_statuses": ["new"],
+            "shipping_item_no": "FRAKT",
+            "discount_item_no": "RABATT",
+            "rounding_item_no": "AVRUNDNING",
+            "payment_method_map": {"klarna_checkout": "KG"},
+            "shipping_method_map": {"postnord": "PN"},
+            "vat_map": {"25": "25", "12": "12", "6": "6", "0": "0"},
+            "status_map": {"delivered": "completed", "deleted": "cancelled"},
+            "policy_no_similar": "add_new",
+            "warehouse_code": "MAIN",
+            "products_to_erp": True,
+            "products_to_shop": True,
+            "customers_to_erp": True,
+        },
+    )
+    return integration

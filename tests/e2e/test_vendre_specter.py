@@ -14,7 +14,6 @@ from connectors.models import Connection, CustomerPolicy, Integration, Transfer,
 from connectors.platforms.specter.emulator import SpecterEmulator
 from connectors.platforms.specter.emulator import seed_demo as seed_specter
 from connectors.platforms.vendre.emulator import VendreEmulator
-from connectors.platforms.vendre.emulator import seed_demo as seed_vendre
 from inventory.models import Product
 from orders.models import Order
 from tests.engine import process_due
@@ -33,7 +32,8 @@ def specter():
 @pytest.fixture
 def vendre():
     emulator = VendreEmulator().start()
-    seed_vendre(emulator)
+    emulator.add_product("MUGG-01", "Kaffemugg", "79.20", stock=40)  # both in Specter's demo catalogue
+    emulator.add_product("KNIV-02", "Smörkniv", "39.20", stock=120)
     yield emulator
     emulator.stop()
 

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 from django.core.management.base import BaseCommand
 
-from sync_portal.demo import configure_demo, configure_demo_backoffice, configure_demo_services
+from sync_portal.demo import configure_demo, configure_demo_backoffice, configure_demo_services, configure_demo_sweden
 
 
 class Command(BaseCommand):
@@ -18,6 +18,8 @@ class Command(BaseCommand):
         parser.add_argument("--bring-port", type=int, default=8104)
         parser.add_argument("--nets-port", type=int, default=8105)
         parser.add_argument("--shoprenter-port", type=int, default=8106)
+        parser.add_argument("--specter-port", type=int, default=8107)
+        parser.add_argument("--vendre-port", type=int, default=8108)
         parser.add_argument("--portal-url", default="http://127.0.0.1:8000", help="where the shops reach the portal")
 
     def handle(
@@ -30,6 +32,8 @@ class Command(BaseCommand):
         bring_port: int,
         nets_port: int,
         shoprenter_port: int,
+        specter_port: int,
+        vendre_port: int,
         portal_url: str,
         **options,
     ):
@@ -57,3 +61,10 @@ class Command(BaseCommand):
         )
         backoffice = configure_demo_backoffice(shoprenter=shoprenter, portal_url=portal_url)
         self.stdout.write(f"Demo: {backoffice} (shop {shoprenter.base_url}, webhooks to {portal_url})")
+        sweden = configure_demo_sweden(
+            vendre_url=f"http://127.0.0.1:{vendre_port}/",
+            vendre_key="vendre-key",
+            specter_url=f"http://127.0.0.1:{specter_port}/",
+            specter={"sbm_id": "4711", "api_user_id": "webapi", "api_user_key": "user-key-123"},
+        )
+        self.stdout.write(f"Demo: {sweden} (Vendre on port {vendre_port}, Specter on port {specter_port})")

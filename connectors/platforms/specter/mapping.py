@@ -41,7 +41,6 @@ from urllib.parse import urlencode
 
 from django.utils.translation import gettext as _
 
-from connectors.pipeline import vat_key
 from connectors.records import (
     AddressRecord,
     CustomerRecord,
@@ -130,6 +129,12 @@ def number(value: Decimal | int | None, places: int | None = None) -> str:
         return f"{value:.{places}f}"
     text = format(value.normalize(), "f")
     return text if text != "-0" else "0"
+
+
+def vat_key(rate: Decimal) -> str:
+    """A VAT rate as Specter takes it: 25, 12.5, 0."""
+    text = format(Decimal(rate).normalize(), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def language(code: str) -> str:

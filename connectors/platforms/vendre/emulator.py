@@ -239,10 +239,12 @@ class VendreEmulator(Emulator):
 def seed_demo(emulator: VendreEmulator) -> None:
     emulator.add_product("MUGG-01", "Kaffemugg", "79.20", stock=40)
     emulator.add_product("KNIV-02", "Smörkniv", "39.20", stock=120)
-    emulator.add_customer(
+    anna = emulator.add_customer(
         "anna@example.se", "Anna", "Andersson", address_street="Kungsgatan 2", address_postcode="41119",
         address_city="Göteborg", address_country_code_alpha2="SE",
     )  # fmt: skip
+    emulator.add_product("LAMPA-9", "Bordslampa", "320.00", stock=6)  # new to the demo Specter
+    emulator.place_order(rows=[("MUGG-01", 2), ("LAMPA-9", 1)], customer_id=anna)
 
 
 def main() -> None:

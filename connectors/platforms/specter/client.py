@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from connectors.base import RateLimiter
 from connectors.exceptions import (
@@ -25,8 +26,8 @@ from connectors.http import EXCERPT, HttpClient, redact
 from . import mapping
 
 DEFAULT_BASE_URL = "https://api.specter.se/"
-CREDENTIALS_HINT = (
-    "Specter refused the account id, API user or key: check sbmId (parameter), api_user_id, api_user_key "
+CREDENTIALS_HINT = gettext_noop(
+    "Specter refused the account id, API user or key: check sbm_id (parameter), api_user_id, api_user_key "
     "and, for API version 2, integration_key on the connection, then 'Test connection'."
 )
 

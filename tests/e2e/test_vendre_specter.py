@@ -332,3 +332,16 @@ def test_specters_callback_url_is_shown_once_queues_the_erp_cycle_and_an_old_one
     secret = second.rstrip("/").rsplit("/", 1)[1]
     page = admin_client.get(f"/admin/connectors/connection/{sweden.erp.pk}/change/").content.decode()
     assert secret not in page  # shown once, never again
+
+
+def test_s1_s4_a_vendre_sku_change_renames_the_specter_article_it_is_bound_to(sweden, specter, vendre):
+    cycle(sweden.shop)
+    article_id = next(i for i, a in specter.state.articles.items() if a["articleNo"] == "KNIV-02")
+
+    vendre.change_product("KNIV-02", sku="KNIV-02-STAL")
+    cycle(sweden.shop)
+
+    sent = specter.last_write("newArticleSubmit")
+    assert (sent["articleNo_1"], sent["newArticleNo_1"]) == ("KNIV-02", "KNIV-02-STAL")
+    assert specter.state.articles[article_id]["articleNo"] == "KNIV-02-STAL"  # the same article, renamed
+    assert specter.article("KNIV-02") is None

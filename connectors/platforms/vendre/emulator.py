@@ -71,11 +71,11 @@ class VendreEmulator(Emulator):
         with self.lock:
             return next((p for p in self.state.products.values() if p["sku"] == sku), None)
 
-    def change_product(self, sku: str, **fields: Any) -> None:
+    def change_product(self, current_sku: str, /, **fields: Any) -> None:
         """A change made in the shop's admin."""
         with self.lock:
-            product = self.product(sku)
-            assert product is not None, sku
+            product = self.product(current_sku)
+            assert product is not None, current_sku
             product.update(fields, **{mapping.UPDATED_FIELD: _now()})
 
     def change_customer(self, customer_id: int, **fields: Any) -> None:

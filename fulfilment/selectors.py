@@ -164,25 +164,29 @@ def fulfilment_candidates() -> QuerySet[Order]:
 def allot() -> dict[int, Allotment]:
     """Allot the physical stock to the open, not yet invoiced orders, oldest first (R5).
 
-    Two queries: the candidate orders' stock lines in age order, and the
-    physical stock of their products. An order takes its lines only when all
-    of them can be served.
+    Two queries, whatever the number of orders and products: the candidate orders' stock lines
+    in age order, each with the physical stock of its product in its warehouse, and the candidate
+    orders in age order (an order of services only takes no stock). An order takes its lines only
+    when all of them can be served.
     """
     candidates = fulfilment_candidates()
+    physical = StockLevel.objects.filter(
+        product_id=OuterRef("product_id"), warehouse__code=OuterRef("warehouse_code")
+    ).values("physical")[:1]
     lines = list(
         open_lines()
         .filter(order__in=candidates)
+        .annotate(physical=Subquery(physical, output_field=QTY))
         .order_by("order__placed_at", "order_id", "pk")
-        .values("order_id", "product_id", "warehouse_code", "remaining")
+        .values("order_id", "product_id", "warehouse_code", "remaining", "physical")
     )
     stock: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
-    wanted_keys = {(line["product_id"], line["warehouse_code"]) for line in lines}
-    for product_id, code, physical in StockLevel.objects.filter(product_id__in={k[0] for k in wanted_keys}).values_list(
-        "product_id", "warehouse__code", "physical"
-    ):
-        stock[(product_id, code)] = physical
     by_order: dict[int, list[dict]] = defaultdict(list)
     for line in lines:
+        key = (line["product_id"], line["warehouse_code"])
+        if key not in stock:  # each line repeats its product's stock: read it once, then it is used up
+            # The stock level's own scale (SQLite hands a subquery's decimal back unscaled).
+            stock[key] = (line["physical"] or ZERO).quantize(Decimal("0.001"))
         by_order[line["order_id"]].append(line)
     result: dict[int, Allotment] = {}
     for order_id in candidates.order_by("placed_at", "pk").values_list("pk", flat=True):

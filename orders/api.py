@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 
 from connectors.models import TransferKind, TransferState
-from connectors.selectors import with_transfer
+from connectors.selectors import transfer_state_is, with_transfer
 from documents.api import OrderDocumentActions
 from sync_portal.api import ID_REGEX, MAX_ID
 
@@ -76,10 +76,8 @@ class OrderViewSet(OrderDocumentActions, viewsets.ReadOnlyModelViewSet):
         filters.is_valid(raise_exception=True)
         params = filters.validated_data
         queryset = with_transfer(Order.objects.order_by("-placed_at", "-pk"), kind=TransferKind.SALES_ORDER)
-        if params.get("state") == "none":
-            queryset = queryset.filter(transfer_state__isnull=True)
-        elif "state" in params:
-            queryset = queryset.filter(transfer_state=params["state"])
+        if "state" in params:
+            queryset = queryset.filter(transfer_state_is(Order, kind=TransferKind.SALES_ORDER, state=params["state"]))
         if "connection" in params:
             queryset = queryset.filter(shop_id=params["connection"])
         if "placed_after" in params:

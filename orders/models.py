@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -39,7 +40,8 @@ class Order(models.Model):
     """
 
     shop = models.ForeignKey("connectors.Connection", on_delete=models.PROTECT, related_name="orders")
-    number = models.CharField(_("shop order number"), max_length=60)
+    # Indexed alone too: the order list finds a number, or its beginning, among a million orders.
+    number = models.CharField(_("shop order number"), max_length=60, db_index=True)
     shop_status = models.CharField(max_length=40, db_index=True)
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.PROTECT, related_name="orders", null=True, blank=True
@@ -85,6 +87,8 @@ class Order(models.Model):
         ordering = ["-placed_at", "-pk"]
         permissions = [("cancel_order", "Can cancel an order")]
         constraints = [models.UniqueConstraint(fields=["shop", "number"], name="uniq_order_number_per_shop")]
+        # The order list's search by e-mail (case-insensitive, as typed).
+        indexes = [models.Index(Upper("email"), name="order_email_upper_idx")]
 
     def __str__(self) -> str:
         return self.number

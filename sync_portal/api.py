@@ -10,6 +10,7 @@ from rest_framework import authentication, exceptions, pagination, permissions
 from rest_framework.request import Request
 
 from .models import UserAPIKey
+from .pagination import CappedPaginator
 
 KEYWORD = "Api-Key"
 
@@ -72,8 +73,23 @@ MAX_ID = 10**18 - 1
 
 
 class Pagination(pagination.PageNumberPagination):
-    """50 rows a page by default; ``page_size`` up to 200."""
+    """50 rows a page by default; ``page_size`` up to 200. ``count`` is exact up to 10 000 and says
+    10 001 beyond (``count_capped``): a big table is never counted whole."""
 
+    django_paginator_class = CappedPaginator
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data["count_capped"] = self.page.paginator.capped
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        answer = super().get_paginated_response_schema(schema)
+        answer["properties"]["count_capped"] = {
+            "type": "boolean",
+            "description": "true: there are more than 10 000 rows and count says 10 001.",
+        }
+        return answer

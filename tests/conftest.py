@@ -44,11 +44,13 @@ def _fresh_process_caches():
     reuses a port of an earlier test must not inherit its token or exhausted window."""
     from connectors import http
     from connectors.platforms.visma_net import client
+    from connectors.selectors import shop_choices_forget
     from connectors.services import erp_items_forget
 
     http.TOKENS.clear()
     client._windows.clear()
     erp_items_forget()
+    shop_choices_forget()
     yield
 
 

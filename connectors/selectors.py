@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
@@ -69,7 +70,7 @@ def content_type_of(model) -> Subquery:
     return Subquery(ContentType.objects.filter(app_label=meta.app_label, model=meta.model_name).values("pk")[:1])
 
 
-def transfer_state_is(model, *, kind: str, state: str) -> Exists:
+def transfer_state_is(model, *, kind: str, state: str) -> Exists | Any:
     """Rows of ``model`` whose transfer of ``kind`` is in ``state`` ("none": that have none), as a
     filter through the transfers' index rather than a subquery evaluated per row."""
     transfers = Transfer.objects.filter(content_type_id=content_type_of(model), object_id=OuterRef("pk"), kind=kind)
@@ -93,7 +94,7 @@ def with_document_states(queryset: QuerySet) -> QuerySet:
         return Subquery(rows.annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField())
 
     def documents_in(states: tuple[str, ...]) -> ExpressionWrapper:
-        found = None
+        found: Any = None
         for model, field in ((Invoice, "order"), (Shipment, "order"), (CreditNote, "invoice__order")):
             transfers = Transfer.objects.filter(
                 content_type_id=content_type_of(model), object_id=OuterRef("pk"), state__in=states

@@ -902,8 +902,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8102)
     parser.add_argument("--demo", action="store_true", help="seed the catalogue and place orders every few seconds")
     parser.add_argument("--every", type=float, default=6.0)
+    parser.add_argument("--products", type=int, default=0, help="a catalogue of this many simple products (benchmarks)")
     args = parser.parse_args()
     emulator = MagentoEmulator(port=args.port)
+    for n in range(args.products):
+        emulator.add_product(f"BENCH-{n:06d}", f"Vare {n}", Decimal(100 + n % 900), qty=n % 40)
     if args.demo:
         customers = seed_demo(emulator)
         place_first_demo_orders(emulator, customers)

@@ -60,7 +60,7 @@ class ConnectionForm(forms.ModelForm):
 
     class Meta:
         model = Connection
-        fields = ["name", "role", "platform", "base_url", "parameters", "enabled", "sync_interval"]
+        fields = ["name", "role", "platform", "base_url", "parameters", "enabled", "sync_interval", "order_interval"]
 
     def clean_new_credentials(self) -> dict | None:
         raw = self.cleaned_data["new_credentials"].strip()

@@ -176,6 +176,20 @@ def connection_cycle_claim(*, connection_id: int) -> bool:
     return bool(claimed)
 
 
+def connection_order_pull_claim(*, connection: Connection, now: dt.datetime) -> bool:
+    """Mark the shop's order read as started now; False when another tick just did (one
+    conditional UPDATE, so two ticks never queue the same read twice)."""
+    from .models.connections import CYCLE_SLACK
+
+    due_before = now - dt.timedelta(seconds=connection.order_interval) + CYCLE_SLACK
+    claimed = (
+        Connection.objects.filter(pk=connection.pk)
+        .filter(Q(last_order_pull_at__isnull=True) | Q(last_order_pull_at__lte=due_before))
+        .update(last_order_pull_at=now)
+    )
+    return bool(claimed)
+
+
 # When each connection's lease was last renewed by this process.
 _heartbeats: dict[int, float] = {}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils import timezone
 from django_q.tasks import async_task
 
 from .flows.batches import batch_push, batchable
@@ -10,14 +11,28 @@ from .flows.cycles import connection_cycle, connection_register_webhooks, connec
 from .flows.orders_in import shop_pull_orders
 from .models import Connection, Transfer
 from .pulls import runs_watchdog
-from .selectors import connections_due, transfers_due
+from .selectors import connections_due, order_pulls_due, transfers_due
+from .services import connection_order_pull_claim
 from .transfers import transfer_process, transfers_watchdog
 
 
+def poll_orders() -> int:
+    """Twice a minute (and with every tick): queue the order reads of the shops that are due
+    (``Connection.order_interval``, a minute by default); return how many were queued."""
+    now = timezone.now()
+    queued = 0
+    for connection in order_pulls_due(now=now):
+        if connection_order_pull_claim(connection=connection, now=now):
+            async_task("connectors.tasks.pull_orders", connection.pk, q_options={"group": "orders"})
+            queued += 1
+    return queued
+
+
 def tick() -> dict[str, int]:
-    """Every minute: watchdogs, then enqueue due connection cycles and due transfers (P3, R1)."""
+    """Every minute: watchdogs, then enqueue due order reads, connection cycles and due transfers (P3, R1)."""
     stuck = transfers_watchdog()
     runs_watchdog()
+    orders = poll_orders()
     cycles = connections_due()
     for connection in cycles:
         async_task("connectors.tasks.run_cycle", connection.pk, q_options={"group": "cycles"})
@@ -33,11 +48,14 @@ def tick() -> dict[str, int]:
             async_task("connectors.tasks.process_transfer", transfer.pk, q_options={"group": "transfers"})
     for connection_id in batches:
         async_task("connectors.tasks.push_batch", connection_id, q_options={"group": "transfers"})
-    return {"watchdog": stuck, "cycles": len(cycles), "transfers": len(due), "batches": len(batches)}
+    return {
+        "watchdog": stuck, "orders": orders, "cycles": len(cycles), "transfers": len(due), "batches": len(batches),
+    }  # fmt: skip
 
 
 def pull_orders(connection_id: int) -> str:
-    """A shop's orders pulled now (a webhook's nudge): re-read from its API, never from the webhook."""
+    """A shop's orders pulled now (its order interval, or a webhook's nudge): re-read from its API,
+    never from the webhook."""
     return shop_pull_orders(connection=Connection.objects.get(pk=connection_id)).status
 
 

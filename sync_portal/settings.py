@@ -254,6 +254,14 @@ SYNC_SCHEDULES = [
         "func": "connectors.tasks.tick",
         "minutes": 1,
     },
+    # django-q2 runs schedules at most every minute, looking every 30 s: a second schedule half a
+    # minute after the tick reads due orders twice a minute (Connection.order_interval).
+    {
+        "name": "sync-portal-orders",
+        "func": "connectors.tasks.poll_orders",
+        "minutes": 1,
+        "offset_seconds": 30,
+    },
 ]
 
 REST_FRAMEWORK = {

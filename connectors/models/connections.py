@@ -46,6 +46,14 @@ class Connection(models.Model):
     credentials = EncryptedJSONField(default=dict, blank=True, editable=False)
     enabled = models.BooleanField(default=True)
     sync_interval = models.PositiveIntegerField(default=5, help_text=_("Minutes between automatic sync cycles."))
+    order_interval = models.PositiveIntegerField(
+        default=60,
+        help_text=_(
+            "Shops: seconds between reads of the orders changed since the last one, apart from the cycle (so an "
+            "order reaches the ERP within a minute or two). 0: orders are read with the cycle only."
+        ),
+    )
+    last_order_pull_at = models.DateTimeField(null=True, blank=True, editable=False)
     document_header = models.TextField(
         blank=True,
         help_text=_(
@@ -111,6 +119,14 @@ class Connection(models.Model):
         token = cast(dict[str, Any], self.credentials or {}).get(WEBHOOK_TOKEN)
         kept = {**new, WEBHOOK_TOKEN: token} if token and WEBHOOK_TOKEN not in new else new
         self.credentials = kept  # type: ignore[assignment]  # an encrypted JSON field
+
+    def is_order_pull_due(self, now: dt.datetime) -> bool:
+        """Whether the shop's own order read is due (``order_interval``), with the schedule's slack."""
+        if not self.enabled or not self.order_interval:
+            return False
+        if self.last_order_pull_at is None:
+            return True
+        return now >= self.last_order_pull_at + dt.timedelta(seconds=self.order_interval) - CYCLE_SLACK
 
     def is_cycle_due(self, now: dt.datetime) -> bool:
         """Whether the interval since the last cycle has passed, give or take the minute tick's

@@ -28,7 +28,7 @@ def test_p3_tick_enqueues_due_cycles_and_due_transfers(world):
     Connection.objects.filter(pk=world.erp.pk).update(enabled=False)  # disabled: neither cycles nor transfers
     OrmQ.objects.all().delete()
     counts = tick()
-    assert counts == {"watchdog": 0, "cycles": 1, "transfers": 0, "batches": 0}
+    assert counts == {"watchdog": 0, "orders": 1, "cycles": 1, "transfers": 0, "batches": 0}
     Connection.objects.filter(pk=world.erp.pk).update(enabled=True)
     OrmQ.objects.all().delete()
     counts = tick()
@@ -57,9 +57,31 @@ def test_p3_sync_now_only_enqueues(world, django_capture_on_commit_callbacks):
 def test_install_schedules_is_idempotent():
     call_command("install_schedules")
     call_command("install_schedules")
-    assert list(Schedule.objects.values_list("name", "func", "minutes")) == [
-        ("sync-portal-tick", "connectors.tasks.tick", 1)
+    assert sorted(Schedule.objects.values_list("name", "func", "minutes")) == [
+        ("sync-portal-orders", "connectors.tasks.poll_orders", 1),
+        ("sync-portal-tick", "connectors.tasks.tick", 1),
     ]
+    tick_at, orders_at = (Schedule.objects.get(name=n).next_run for n in ("sync-portal-tick", "sync-portal-orders"))
+    assert dt.timedelta(seconds=25) < orders_at - tick_at < dt.timedelta(seconds=35)  # half a minute apart
+
+
+def test_r1_a_shops_orders_are_read_every_minute_apart_from_its_cycle_and_queued_once(
+    world, django_capture_on_commit_callbacks
+):
+    from connectors.tasks import poll_orders
+
+    OrmQ.objects.all().delete()
+    Connection.objects.filter(pk=world.shop.pk).update(last_cycle_at=timezone.now())  # its cycle just ran
+    assert poll_orders() == 1  # never read: due at once
+    assert poll_orders() == 0  # the same half-minute: already queued
+    assert queued_funcs() == ["connectors.tasks.pull_orders"]
+    Connection.objects.filter(pk=world.shop.pk).update(last_order_pull_at=timezone.now() - dt.timedelta(seconds=50))
+    assert poll_orders() == 1  # a minute's interval, with the schedule's slack
+    Connection.objects.filter(pk=world.shop.pk).update(
+        order_interval=0, last_order_pull_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    assert poll_orders() == 0  # 0: orders only with the cycle
+    assert tick()["orders"] == 0
 
 
 @pytest.mark.parametrize("rate", [1, 2, 3, 10])

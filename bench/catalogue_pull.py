@@ -46,8 +46,8 @@ def free_port() -> int:
 
 def main(total: int) -> None:
     if os.environ.get("BENCH_DATABASE_URL"):
-        call_command("flush", interactive=False, verbosity=0)
-    call_command("migrate", verbosity=0)
+        call_command("migrate", verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)
     port = free_port()
     emulator = subprocess.Popen(
         [sys.executable, "-m", "connectors.platforms.magento.emulator", "--port", str(port), "--products", str(total)],

@@ -115,8 +115,8 @@ def measure(client: Client, url: str, **headers: str) -> tuple[int, int, float]:
 
 
 def main(total: int) -> None:
-    call_command("flush", interactive=False, verbosity=0)
     call_command("migrate", verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)
     started = time.perf_counter()
     fill(total)
     print(f"{total} orders written in {time.perf_counter() - started:.0f} s", flush=True)

@@ -96,6 +96,10 @@ class RateLimiter:
     def acquire(self) -> None:
         return None
 
+    def pause(self, seconds: float) -> None:
+        """The remote system said its window is used up for ``seconds``: no call before then."""
+        return None
+
 
 @dataclass(frozen=True)
 class ConnectionSettings:

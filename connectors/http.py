@@ -239,10 +239,13 @@ class HttpClient:
         excerpt = redact(response.text[:EXCERPT], self.secrets)
         kwargs: dict[str, Any] = {"http_status": status, "response_excerpt": excerpt}
         if status == 429:
-            # 429 means refused unprocessed: a create that got it did not happen.
+            # 429 means refused unprocessed: a create that got it did not happen. Every worker
+            # holds back until the server's window allows calls again.
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            self.limiter.pause(retry_after or 1.0)
             return RetryableError(
                 _("Rate limited by the remote system: %(message)s") % {"message": message},
-                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                retry_after=retry_after,
                 reached_remote=False,
                 **kwargs,
             )

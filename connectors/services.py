@@ -11,9 +11,11 @@ from contextlib import contextmanager
 from typing import Any, TypeVar, cast
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import connection as db
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import registry
 from .base import (
@@ -25,8 +27,8 @@ from .base import (
     RateLimiter,
     ShopConnector,
 )
-from .exceptions import AuthError
-from .models import AuthState, Connection, ErrorSource, RateWindow, Transfer
+from .exceptions import AuthError, RetryableError
+from .models import AuthState, Connection, ErrorSource, RatePacer, Transfer
 from .selectors import CLAIMABLE
 
 logger = logging.getLogger("connectors.engine")
@@ -36,48 +38,80 @@ logger = logging.getLogger("connectors.engine")
 
 
 class DbRateLimiter(RateLimiter):
-    """At most ``per_second`` calls in any one-second span to one connection, across all workers.
+    """At most ``calls`` calls in any span of ``per_seconds`` to one connection, across every worker
+    and process, and as many as that: the calls are paced evenly.
 
-    Servers count in a sliding second (ShopRenter answers 429 beyond 3 per
-    second), so fixed one-second windows would allow twice the rate across a
-    window edge. Time is cut into slots of 1/(rate-1) s (2 s for a rate of 1)
-    with one call each: any one-second span then touches at most ``rate``
-    slots. The counter is one row per (connection, slot), bumped with a
-    conditional F() UPDATE, so processes on one database share it without a
-    lock server.
+    Servers count in windows that start where they start (Visma.net's fixed windows begin with its
+    first counted call; ShopRenter counts a sliding second), so whole-second buckets would let
+    twice the rate through across an edge. One row per connection holds when the next call may
+    go; each call moves it on by ``per_seconds / (calls × share)`` in one atomic UPDATE and waits
+    for its own moment. Any span of ``per_seconds`` then holds at most ``calls`` calls, with a
+    margin of (1 − share) for the network's jitter; ``share`` (0.95 by default) is the part of the
+    limit used. A rate-limit answer (429, or no calls left in the window by the server's own
+    headers) pushes the row to the window's end for every worker (``pause``). A wait longer than
+    ``MAX_WAIT`` seconds gives the transfer back to the portal's table instead of holding a worker.
     """
 
-    def __init__(self, connection_id: int, per_second: int) -> None:
+    MAX_WAIT = 5.0
+
+    def __init__(self, connection_id: int, calls: int, *, per_seconds: float = 1.0, share: float = 0.95) -> None:
         self.connection_id = connection_id
-        self.per_second = per_second
-        self.slot_seconds = 1 / (per_second - 1) if per_second > 1 else 2.0
+        self.interval = per_seconds / (calls * share)
+
+    def _advance(self, *, by: float, at_least: float) -> float | None:
+        """Move the pacer on and return where it now stands (None: no row yet)."""
+        greatest = "GREATEST" if db.vendor == "postgresql" else "MAX"
+        with db.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE connectors_ratepacer SET next_at = {greatest}(next_at, %s) + %s "  # noqa: S608
+                "WHERE connection_id = %s RETURNING next_at",
+                [at_least, by, self.connection_id],
+            )
+            row = cursor.fetchone()
+        return float(row[0]) if row else None
 
     def acquire(self) -> None:
-        while True:
-            now = time.time()
-            slot = int(now / self.slot_seconds)
-            bumped = RateWindow.objects.filter(connection_id=self.connection_id, second=slot, count__lt=1).update(
-                count=F("count") + 1
+        now = time.time()
+        reached = self._advance(by=self.interval, at_least=now)
+        if reached is None:
+            RatePacer.objects.get_or_create(connection_id=self.connection_id)
+            reached = self._advance(by=self.interval, at_least=now)
+            assert reached is not None
+        wait = reached - self.interval - now
+        if wait > self.MAX_WAIT:
+            raise RetryableError(
+                _("The rate limit of this connection is used up for the next %(seconds).0f s.") % {"seconds": wait},
+                retry_after=wait,
+                reached_remote=False,
+                hint=_("Retried automatically when the window allows it."),
             )
-            if bumped:
-                return
-            try:
-                with transaction.atomic():
-                    RateWindow.objects.create(connection_id=self.connection_id, second=slot, count=1)
-                old = slot - int(60 / self.slot_seconds)
-                RateWindow.objects.filter(connection_id=self.connection_id, second__lt=old).delete()
-                return
-            except IntegrityError:
-                # The slot is taken: wait for the next one (a hair past its start, so float
-                # rounding cannot put this worker back into the slot it just found taken).
-                time.sleep(max(0.001, (slot + 1) * self.slot_seconds - time.time() + 1e-6))
+        if wait > 0:
+            time.sleep(wait)
+
+    def pause(self, seconds: float) -> None:
+        """No call before ``seconds`` from now, for every worker (the server's window is used up)."""
+        self._advance(by=0.0, at_least=time.time() + seconds)
+
+
+def rate_limit_of(connection: Connection, cls: type[Connector]) -> tuple[int, float, float] | None:
+    """(calls, per seconds, share) for a connection: its parameter ``rate_limit``
+    (``{"calls": 10, "per_seconds": 1, "share": 0.95}``, or ``max_calls_per_second``), else the
+    platform's documented limit; None when neither says."""
+    params: dict[str, Any] = dict(connection.parameters or {})
+    spec = params.get("rate_limit")
+    if isinstance(spec, dict) and spec.get("calls"):
+        return int(spec["calls"]), float(spec.get("per_seconds", 1)), float(spec.get("share", 0.95))
+    per_second = int(params.get("max_calls_per_second") or getattr(cls, "default_calls_per_second", 0) or 0)
+    return (per_second, 1.0, 0.95) if per_second else None
 
 
 def connector_for(connection: Connection) -> Connector:
     """The platform connector for a connection, with the shared rate limiter."""
     cls = registry.get(connection.platform)
-    per_second = int(connection.parameters.get("max_calls_per_second") or getattr(cls, "default_calls_per_second", 0))
-    limiter = DbRateLimiter(connection.pk, per_second) if per_second else RateLimiter()
+    limit = rate_limit_of(connection, cls)
+    limiter = (
+        DbRateLimiter(connection.pk, limit[0], per_seconds=limit[1], share=limit[2]) if limit else RateLimiter()
+    )
     return cls(
         ConnectionSettings(
             name=connection.name,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.utils import timezone
 from django_q.tasks import async_task
@@ -9,7 +11,7 @@ from django_q.tasks import async_task
 from .flows.batches import batch_push, batchable
 from .flows.cycles import connection_cycle, connection_register_webhooks, connection_test
 from .flows.orders_in import shop_pull_orders
-from .models import Connection, Transfer
+from .models import Connection, Transfer, TransferState
 from .pulls import runs_watchdog
 from .selectors import connections_due, order_pulls_due, transfers_due
 from .services import connection_order_pull_claim
@@ -69,7 +71,19 @@ def push_batch(connection_id: int) -> dict[str, int]:
 
 
 def process_transfer(transfer_id: int) -> str | None:
-    return transfer_process(transfer_id=transfer_id)
+    """Send one transfer. Put off for a few seconds only (a rate limit's Retry-After), it is sent
+    again by this task when due, not a minute later by the tick."""
+    state = transfer_process(transfer_id=transfer_id)
+    for _again in range(3):
+        if state != TransferState.RETRY_WAIT:
+            break
+        due = Transfer.objects.filter(pk=transfer_id).values_list("next_attempt_at", flat=True).first()
+        wait = (due - timezone.now()).total_seconds() if due else None
+        if wait is None or wait > settings.TRANSFER_SOON_SECONDS:
+            break
+        time.sleep(max(0.0, wait))
+        state = transfer_process(transfer_id=transfer_id)
+    return state
 
 
 def register_webhooks(connection_id: int, portal_url: str) -> str:

@@ -5,6 +5,7 @@ production sets DATABASE_URL, SECRET_KEY, DEBUG=off and ALLOWED_HOSTS.
 """
 
 import datetime as dt
+import sys
 from pathlib import Path
 
 import environ
@@ -20,7 +21,7 @@ env = environ.Env(
     TRANSFER_BACKOFF_BASE=(float, 30.0),
     TRANSFER_BACKOFF_CAP=(float, 3600.0),
     CYCLE_LEASE_SECONDS=(int, 90),
-    Q_WORKERS=(int, 2),
+    Q_WORKERS=(int, 4),
 )
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
@@ -160,7 +161,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # on every enqueue, which with CONN_MAX_AGE=0 reconnects (and re-runs the
 # SQLite PRAGMAs) each time.
 DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
-DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# A health check is a SELECT 1 before every request's (and every task's) first query. The web
+# server keeps it; the workers do without it (a dozen statements per order): a connection lost
+# under a task fails that task, whose transfer is retried from the portal's own table, and
+# Django drops the broken connection before the next task.
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", "qcluster" not in sys.argv[1:2])
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -224,6 +229,9 @@ CYCLE_LEASE_SECONDS = env("CYCLE_LEASE_SECONDS")
 # How long a worker remembers that an ERP item exists (saves a lookup per order line).
 ITEM_CACHE_SECONDS = 300
 TRANSFER_TICK_BATCH = 500  # transfers enqueued per tick at most
+# A transfer put off by no more than this (a rate limit's Retry-After) is sent again by the worker
+# that had it, not a minute later by the tick.
+TRANSFER_SOON_SECONDS = 10
 
 # --- django-q2 ---
 # The ORM broker commits with the order row, so an enqueued task is never
@@ -238,7 +246,9 @@ Q_CLUSTER = {
     "max_attempts": 1,
     "catch_up": False,
     "orm": "default",
-    "save_limit": 500,
+    # Successful tasks are not kept (-1): every transfer and sync run keeps its own record, and
+    # storing each task cost five statements. Failed tasks are kept.
+    "save_limit": -1,
     "ack_failures": True,
     "poll": 1,
 }

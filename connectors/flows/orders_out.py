@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass, replace
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.models import Order
@@ -117,7 +118,7 @@ def order_refresh(*, order: Order, shop: ShopConnector) -> Order:
 
 def order_load(order_id: int) -> Order:
     return (
-        Order.objects.select_related("shop", "customer", "shop__integration")
+        Order.objects.select_related("shop", "customer", "shop__integration__erp")
         .prefetch_related("lines__product", "addresses", "discounts")
         .get(pk=order_id)
     )
@@ -128,6 +129,12 @@ def order_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
     """Send one order to the ERP as a sales order, exactly once (V1-V5, S7, S8)."""
     order = order_load(transfer.object_id)
     if order.erp_order_no:
+        # Numbered by an earlier attempt; its write-back to the shop exists unless that attempt
+        # stopped in between (order_bind writes the number first).
+        if not Transfer.objects.filter(
+            connection=order.shop, content_type=ct(Order), object_id=order.pk, kind=TransferKind.ORDER_STATUS
+        ).exists():
+            transfer_queue(connection=order.shop, obj=order, kind=TransferKind.ORDER_STATUS)
         return AttemptOutcome.FOUND, order.erp_order_no
     integration = order.shop.integration
     erp = erp_connector(transfer.connection)
@@ -243,14 +250,21 @@ def order_number_reported(*, erp: Connection, external_order_no: str, number: st
 
 
 def order_bind(*, order: Order, number: str) -> None:
-    """Store the ERP number on the order in its own short transaction (V4, S9), then
-    queue the write-back to the shop."""
-    with transaction.atomic():
-        locked = Order.objects.select_for_update().get(pk=order.pk)
-        locked.set_erp_order_no(number)
-        locked.save(update_fields=["erp_order_no", "updated_at"])
-        order.erp_order_no = number
-        transfer_queue(connection=order.shop, obj=order, kind=TransferKind.ORDER_STATUS)
+    """Store the ERP number on the order at once (V4, S9), then queue the write-back to the shop
+    (sent by this worker right after the order, ``transfer_queue(follow=True)``)."""
+    # One conditional UPDATE; only when the order already has a number is it read, to refuse a
+    # different one (Order.set_erp_order_no). No transaction around it and the write-back: a stop
+    # in between is mended by the next attempt (order_push makes a missing write-back).
+    unnumbered = Order.objects.filter(pk=order.pk, erp_order_no="")
+    if not unnumbered.update(erp_order_no=number, updated_at=timezone.now()):
+        with transaction.atomic():
+            locked = Order.objects.select_for_update().get(pk=order.pk)
+            locked.set_erp_order_no(number)
+            locked.save(update_fields=["erp_order_no", "updated_at"])
+    order.erp_order_no = number
+    transfer_queue(
+        connection=order.shop, obj=order, kind=TransferKind.ORDER_STATUS, follow=True, likely_new=True
+    )
 
 
 def _excerpt(record) -> str:

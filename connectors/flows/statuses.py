@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from orders.models import Order
@@ -76,8 +77,21 @@ def erp_pull_statuses(*, connection: Connection) -> SyncRun:
 @handles(TransferKind.ORDER_STATUS)
 def order_status_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
     """Write the ERP order number (and the mapped status, S11) back to the shop (V4, S9)."""
-    order = Order.objects.select_related("shop").get(pk=transfer.object_id)
-    ref = ExternalRef.objects.get(connection=order.shop, content_type=ct(Order), object_id=order.pk)
+    # The order with its shop, integration and its id in the shop, in one query.
+    order = (
+        Order.objects.select_related("shop__integration")
+        .annotate(
+            shop_external_id=Subquery(
+                ExternalRef.objects.filter(
+                    connection=OuterRef("shop"), content_type=ct(Order), object_id=OuterRef("pk")
+                ).values("external_id")[:1]
+            )
+        )
+        .get(pk=transfer.object_id)
+    )
+    external_id: str = order.shop_external_id
+    if external_id is None:
+        raise ExternalRef.DoesNotExist(f"Order {order.number} is not bound to its shop {order.shop}.")
     shop = shop_connector(order.shop)
     wanted = order.shop.integration.status_map.get(order.erp_status) if order.erp_status else None
     comment = f"ERP order {order.erp_order_no}" if order.erp_order_no else ""
@@ -86,11 +100,11 @@ def order_status_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
     # A status comment is created in the shop: a lost answer is settled by reading the order's history.
     already = transfer_lookup(
         transfer,
-        lookup=lambda: comment if shop.order_status_pushed(ref.external_id, status=wanted, comment=comment) else None,
+        lookup=lambda: comment if shop.order_status_pushed(external_id, status=wanted, comment=comment) else None,
     )
     if not already:
         with remote_create(transfer):
-            shop.push_order_status(ref.external_id, status=wanted, comment=comment)
+            shop.push_order_status(external_id, status=wanted, comment=comment)
     if wanted:
         Order.objects.filter(pk=order.pk).update(shop_status=wanted)
     return AttemptOutcome.SENT, order.erp_order_no

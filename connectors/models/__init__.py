@@ -8,7 +8,7 @@ from .connections import (
     CustomerPolicy,
     GuestPolicy,
     Integration,
-    RateWindow,
+    RatePacer,
     Role,
     UnknownItemPolicy,
 )
@@ -34,7 +34,7 @@ __all__ = [
     "IllegalTransition",
     "ImportProblem",
     "Integration",
-    "RateWindow",
+    "RatePacer",
     "Role",
     "RunStatus",
     "ShopCode",

@@ -334,15 +334,16 @@ class Integration(models.Model):
                 )
 
 
-class RateWindow(models.Model):
-    """Calls made to one connection in one second, shared by every worker process."""
+class RatePacer(models.Model):
+    """When the next call to one connection may go, shared by every worker process.
 
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="+")
-    second = models.BigIntegerField()
-    count = models.PositiveIntegerField(default=0)
+    ``next_at`` (seconds since the epoch) moves on by one interval per call in one atomic UPDATE,
+    so calls from any number of workers go out evenly spaced; a rate-limit answer pushes it to
+    the end of the remote system's window.
+    """
 
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["connection", "second"], name="uniq_rate_window")]
+    connection = models.OneToOneField(Connection, on_delete=models.CASCADE, related_name="+")
+    next_at = models.FloatField(default=0.0)
 
     def __str__(self) -> str:
-        return f"{self.connection_id}@{self.second}: {self.count}"
+        return f"{self.connection_id}: next call at {self.next_at:.3f}"

@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import IntegrityError, models, transaction
+from django.db import transaction as db_transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,13 +50,20 @@ ONE_SHOT_KINDS = frozenset(
 )
 
 
-def transfer_ensure(*, connection: Connection, obj: models.Model, kind: str) -> Transfer:
+def transfer_ensure(*, connection: Connection, obj: models.Model, kind: str, likely_new: bool = False) -> Transfer:
     """The transfer of ``obj`` to ``connection``, created pending if new.
 
     A repeating kind (stock, price, status) that was sent goes back to pending.
     A sales order or customer that was sent stays sent: it exists remotely.
+    ``likely_new``: try the INSERT first (one statement when it is new; outside a transaction only,
+    where a refused INSERT harms nothing).
     """
     ct = ContentType.objects.get_for_model(obj)
+    if likely_new and not db_transaction.get_connection().in_atomic_block:
+        try:
+            return Transfer.objects.create(connection=connection, content_type=ct, object_id=obj.pk, kind=kind)
+        except IntegrityError:
+            pass  # it exists: read it below
     transfer, created = Transfer.objects.get_or_create(
         connection=connection, content_type=ct, object_id=obj.pk, kind=kind
     )
@@ -65,14 +73,30 @@ def transfer_ensure(*, connection: Connection, obj: models.Model, kind: str) -> 
     return transfer
 
 
-def transfer_queue(*, connection: Connection, obj: models.Model, kind: str, task: bool = True) -> Transfer:
+def transfer_queue(
+    *,
+    connection: Connection,
+    obj: models.Model,
+    kind: str,
+    task: bool = True,
+    follow: bool = False,
+    likely_new: bool = False,
+) -> Transfer:
     """Ensure the transfer (``transfer_ensure``) and queue it for a worker once this
     transaction commits, when it is due to go; return it. ``task=False``: leave it due for
-    a batch run (``flows.batches``) instead of a task of its own."""
-    transfer = transfer_ensure(connection=connection, obj=obj, kind=kind)
-    if transfer.state == TransferState.PENDING and task:
+    a batch run (``flows.batches``) instead of a task of its own. ``follow``: a document that
+    follows the one being sent (the ERP's number written back to the shop): this worker sends it
+    right after, without a task of its own (should the worker die first, the tick queues it)."""
+    transfer = transfer_ensure(connection=connection, obj=obj, kind=kind, likely_new=likely_new)
+    if transfer.state == TransferState.PENDING and follow:
+        transaction.on_commit(lambda: _follow_ups.append(transfer.pk))
+    elif transfer.state == TransferState.PENDING and task:
         enqueue("connectors.tasks.process_transfer", transfer.pk)
     return transfer
+
+
+# Transfers this process sends right after the one it is sending (``transfer_queue(follow=True)``).
+_follow_ups: list[int] = []
 
 
 # --- claiming ---------------------------------------------------------------------
@@ -208,6 +232,8 @@ def transfer_process(*, transfer_id: int) -> str | None:
             needs_lookup=False,
             next_attempt_at=timezone.now(),
         )
+    while _follow_ups:
+        transfer_process(transfer_id=_follow_ups.pop(0))
     return transfer.state
 
 

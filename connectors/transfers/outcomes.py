@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -71,41 +71,48 @@ def transfer_finish(
     source: str = ErrorSource.NONE,
     **changes: object,
 ) -> Transfer:
-    """Leave 'sending' and log the attempt, in one short transaction.
+    """Leave 'sending' and log the attempt.
 
-    Only while this worker's claim holds: a claim taken over by the watchdog
-    logs its attempt but leaves the state to the newer one.
+    Only while this worker's claim holds (one conditional UPDATE): a claim taken over by the
+    watchdog logs its attempt but leaves the state to the newer one. The attempt row follows the
+    state in its own statement (no transaction around the two: a crash between them loses that
+    log row, never the state, which is what the next attempt reads).
     """
-    with transaction.atomic():
-        current = Transfer.objects.select_for_update().get(pk=transfer.pk)
-        ours = current.state == TransferState.SENDING and current.claimed_at == transfer.claimed_at
-        number = current.attempts_made + 1
-        if ours:
-            transfer.move_to(state, last_error=error, last_hint=hint, error_source=source, **changes)
-            if state == TransferState.SENT:
-                transfer.sent_at = timezone.now()
-            transfer.attempts_made = number
-            transfer.save(update_fields=[*FINISH_FIELDS, "attempts_made", *changes])
-        else:
-            Transfer.objects.filter(pk=transfer.pk).update(attempts_made=number)
-            logger.warning("Transfer %s: claim taken over before this attempt finished", transfer.pk)
-            error = (error + " " if error else "") + _(
-                "(This attempt had been given up as stuck; a newer one decides.)"
-            )
-        TransferAttempt.objects.create(
-            transfer_id=transfer.pk,
-            # Not ``tries``: a repeating transfer (stock, status) starts its tries afresh.
-            number=number,
-            started_at=log.started_at,
-            duration_ms=int((time.monotonic() - log.started) * 1000),
-            outcome=outcome,
-            http_status=log.http_status,
-            request_excerpt=log.request_excerpt[:4000],
-            response_excerpt=log.response_excerpt[:4000],
-            error=error,
-            hint=hint,
-        )
-    return transfer if ours else current
+    started = transfer.state
+    transfer.move_to(state, last_error=error, last_hint=hint, error_source=source, **changes)
+    if state == TransferState.SENT:
+        transfer.sent_at = timezone.now()
+    transfer.updated_at = timezone.now()
+    fields = [*FINISH_FIELDS, *changes]
+    ours = Transfer.objects.filter(
+        pk=transfer.pk, state=TransferState.SENDING, claimed_at=transfer.claimed_at
+    ).update(attempts_made=F("attempts_made") + 1, **{name: getattr(transfer, name) for name in fields})
+    if ours:
+        # Within a claim nothing else counts attempts (a person's confirmation needs another state).
+        number = transfer.attempts_made + 1
+        transfer.attempts_made = number
+        result = transfer
+    else:
+        transfer.state = started
+        Transfer.objects.filter(pk=transfer.pk).update(attempts_made=F("attempts_made") + 1)
+        result = Transfer.objects.get(pk=transfer.pk)
+        number = result.attempts_made
+        logger.warning("Transfer %s: claim taken over before this attempt finished", transfer.pk)
+        error = (error + " " if error else "") + _("(This attempt had been given up as stuck; a newer one decides.)")
+    TransferAttempt.objects.create(
+        transfer_id=transfer.pk,
+        # Not ``tries``: a repeating transfer (stock, status) starts its tries afresh.
+        number=number,
+        started_at=log.started_at,
+        duration_ms=int((time.monotonic() - log.started) * 1000),
+        outcome=outcome,
+        http_status=log.http_status,
+        request_excerpt=log.request_excerpt[:4000],
+        response_excerpt=log.response_excerpt[:4000],
+        error=error,
+        hint=hint,
+    )
+    return result
 
 
 GAVE_UP = gettext_lazy("Gave up after %(tries)d tries.")
@@ -143,6 +150,20 @@ def transfer_fail(transfer: Transfer, log: AttemptLog, exc: Exception) -> Transf
         )
     if isinstance(exc, AuthError):
         return _wait_for_credentials(transfer, log, exc, now=now)
+    if isinstance(exc, RetryableError) and not exc.reached_remote and exc.retry_after is not None:
+        # Rate limited (a 429, or the portal's own pacer): nothing was wrong with the document and
+        # nothing happened remotely. It goes again when the window allows, and the try is given back.
+        return transfer_finish(
+            transfer,
+            log,
+            state=TransferState.RETRY_WAIT,
+            outcome=AttemptOutcome.RETRY,
+            error=exc.message,
+            hint=exc.hint or _("Temporary; retried automatically."),
+            source=ErrorSource.SYNC,
+            next_attempt_at=now + dt.timedelta(seconds=exc.retry_after),
+            tries=max(0, transfer.tries - 1),
+        )
     if isinstance(exc, RetryableError):
         if transfer.tries >= max_tries:
             return transfer_finish(

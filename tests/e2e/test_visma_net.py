@@ -279,7 +279,9 @@ def test_gave_up_after_an_unknown_outcome_then_resend_gives_exactly_one_visma_or
     transfer_resend(transfer_ids=[transfer.pk])
     process_due()  # the lookup is refused (429): nothing is created, the outcome stays unsettled
     transfer.refresh_from_db()
-    assert (transfer.state, transfer.needs_lookup) == (TransferState.NEEDS_ATTENTION, True)
+    # A rate limit is no failure of the order: it waits for the window (its Retry-After), try given back.
+    assert (transfer.state, transfer.needs_lookup, transfer.tries) == (TransferState.RETRY_WAIT, True, 0)
+    assert (transfer.next_attempt_at - timezone.now()).total_seconds() <= 1
     transfer_resend(transfer_ids=[transfer.pk])
     process_due()
     assert order_transfer(placed.number).state == TransferState.SENT

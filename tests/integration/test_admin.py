@@ -203,6 +203,7 @@ def test_saving_a_connection_without_new_credentials_keeps_them(client, staff):
             "parameters": "{}",
             "enabled": "on",
             "sync_interval": "5",
+            "order_interval": "60",
             "new_credentials": "",
             "runs-TOTAL_FORMS": "0",
             "runs-INITIAL_FORMS": "0",
@@ -231,6 +232,7 @@ def test_new_credentials_are_tested_at_once_and_a_refusal_shows_on_the_connectio
         "parameters": "{}",
         "enabled": "on",
         "sync_interval": "5",
+        "order_interval": "60",
         "new_credentials": '{"token": "shop-secret-token"}',
         "runs-TOTAL_FORMS": "0",
         "runs-INITIAL_FORMS": "0",
@@ -388,7 +390,7 @@ def test_the_platform_is_chosen_from_the_known_platforms_and_a_typo_is_refused(c
     assert '<select name="platform"' in html and '<option value="shoprenter">ShopRenter</option>' in html
     response = client.post("/admin/connectors/connection/add/", {
         "name": "Typo", "role": "shop", "platform": "magneto", "base_url": "https://shop.example.com/",
-        "parameters": "{}", "sync_interval": 5,
+        "parameters": "{}", "sync_interval": 5, "order_interval": 60,
     })  # fmt: skip
     assert "Select a valid choice. magneto is not one of the available choices." in response.content.decode()
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_q.models import OrmQ, Schedule
 
 from connectors.flows.orders_in import shop_pull_orders
-from connectors.models import Connection, RateWindow, SyncRun
+from connectors.models import Connection, RatePacer, SyncRun
 from connectors.services import DbRateLimiter, connection_sync_now
 from connectors.tasks import run_cycle, tick
 
@@ -85,9 +85,9 @@ def test_r1_a_shops_orders_are_read_every_minute_apart_from_its_cycle_and_queued
 
 
 @pytest.mark.parametrize("rate", [1, 2, 3, 10])
-def test_rate_limit_is_shared_through_the_database_and_holds_in_any_one_second_span(world, monkeypatch, rate):
+def test_rate_limit_is_shared_through_the_database_holds_in_any_span_and_uses_the_limit(world, monkeypatch, rate):
     """Two workers calling as fast as they can never put more than ``rate`` calls into any
-    one-second span (servers count in a sliding second, not from whole seconds)."""
+    one-second span (servers count in windows that start anywhere), yet use 95 % of the limit."""
     import connectors.services as services
 
     clock = [1_700_000_000.2]  # a controlled clock
@@ -95,13 +95,32 @@ def test_rate_limit_is_shared_through_the_database_and_holds_in_any_one_second_s
     monkeypatch.setattr(services.time, "sleep", lambda seconds: clock.__setitem__(0, clock[0] + seconds))
     workers = [DbRateLimiter(world.erp.pk, rate), DbRateLimiter(world.erp.pk, rate)]
     calls = []
-    for i in range(40):
+    for i in range(60):
         workers[i % 2].acquire()
         calls.append(clock[0])
         clock[0] += 0.01  # the call itself
     busiest = max(sum(1 for t in calls if start <= t < start + 1) for start in calls)
     assert busiest <= rate
-    assert RateWindow.objects.filter(connection=world.erp).count() >= 1
+    assert (len(calls) - 1) / (calls[-1] - calls[0]) >= 0.94 * rate
+    assert RatePacer.objects.filter(connection=world.erp).count() == 1  # one row, however many calls
+
+
+def test_a_used_up_window_holds_every_worker_back_and_a_long_wait_gives_the_transfer_back(world, monkeypatch):
+    import connectors.services as services
+    from connectors.exceptions import RetryableError
+
+    clock = [1_700_000_000.0]
+    monkeypatch.setattr(services.time, "time", lambda: clock[0])
+    monkeypatch.setattr(services.time, "sleep", lambda seconds: clock.__setitem__(0, clock[0] + seconds))
+    first, second = DbRateLimiter(world.erp.pk, 10), DbRateLimiter(world.erp.pk, 10)
+    first.acquire()
+    first.pause(3)  # the server: no calls left for 3 s
+    second.acquire()
+    assert clock[0] >= 1_700_000_003.0
+    first.pause(60)
+    with pytest.raises(RetryableError) as refused:
+        second.acquire()
+    assert refused.value.retry_after > 55 and refused.value.reached_remote is False
 
 
 def test_a_cycle_asked_for_while_one_runs_is_skipped_and_the_lease_is_given_back(world):

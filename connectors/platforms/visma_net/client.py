@@ -128,6 +128,9 @@ class VismaClient(TokenClient):
             reset_at = time.time() + float(reset) if reset and reset.isdigit() else None
             with _tokens_lock:
                 _windows[(self.base_url, self.tenant_id)] = (int(remaining), reset_at)
+            if int(remaining) == 0 and reset and reset.isdigit():
+                # Visma's own count says the window is used up: every worker waits for its end.
+                self.limiter.pause(float(reset))
 
     def _respect_rate_limit(self) -> None:
         """With no calls left in the window: wait a little, or give the transfer back to our table."""

@@ -317,6 +317,11 @@ class ErpConnector(Connector):
         """Quantities in ``warehouse`` of the given ERP items (S10)."""
         raise NotImplementedError
 
+    def stock_changed(self, since: dt.datetime) -> set[str] | None:
+        """The item numbers whose stock may have moved at or after ``since`` (read from the ERP's stock
+        documents or moves), or None when the ERP cannot tell: then every item is read."""
+        return None
+
     def changed_items(self, since: dt.datetime | None) -> Iterable[ItemRecord | BadRecord]:
         """Every item created, changed, renamed or deactivated at or after ``since`` (S2, S5, R7)."""
         raise NotImplementedError

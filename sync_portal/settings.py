@@ -232,6 +232,9 @@ TRANSFER_TICK_BATCH = 500  # transfers enqueued per tick at most
 # A transfer put off by no more than this (a rate limit's Retry-After) is sent again by the worker
 # that had it, not a minute later by the tick.
 TRANSFER_SOON_SECONDS = 10
+# An ERP that tells which items' stock moved is read for those only; every this many hours every
+# item is read again (a reconcile catching what no stock document showed).
+STOCK_FULL_READ_HOURS = 24
 
 # --- django-q2 ---
 # The ORM broker commits with the order row, so an enqueued task is never

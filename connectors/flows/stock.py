@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections import Counter
 from decimal import Decimal
 
+from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inventory.models import Product, ProductStatus, StockLevel, Warehouse
@@ -16,11 +19,12 @@ from ..models import (
     AttemptOutcome,
     Connection,
     Integration,
+    SyncCursor,
     SyncRun,
     Transfer,
     TransferKind,
 )
-from ..pulls import import_one, run_guarded, run_progress
+from ..pulls import CURSOR_BUFFER, import_one, run_guarded, run_progress
 from ..records import (
     StockRecord,
 )
@@ -40,19 +44,46 @@ logger = logging.getLogger("connectors.engine")
 
 
 def erp_sync_stock(*, connection: Connection) -> SyncRun:
-    """Read stock of every mirrored product of the shops this ERP serves; queue a push of
-    the products whose quantity changed, and only those (R7, S10)."""
+    """Read the stock of the mirrored products of the shops this ERP serves; queue a push of the
+    products whose quantity changed, and only those (R7, S10).
+
+    Where the ERP tells which items' stock moved since the last read (``stock_changed``: its stock
+    documents or moves), only those are read: a cycle costs a few reads plus one per moved item,
+    not one per product. Every ``STOCK_FULL_READ_HOURS`` (and the first time) every product is
+    read, a reconcile that catches what no document showed.
+    """
     erp = erp_connector(connection)
+    started = timezone.now()
+    moved_since = SyncCursor.objects.filter(connection=connection, stream="stock_moves").first()
+    full_since = SyncCursor.objects.filter(connection=connection, stream="stock_full").first()
+    reconcile = dt.timedelta(hours=settings.STOCK_FULL_READ_HOURS)
 
     def body(counts: Counter[str]) -> None:
+        moved: set[str] | None = None
+        recent_full = full_since is not None and full_since.value and started - full_since.value < reconcile
+        if moved_since is not None and moved_since.value and recent_full:
+            moved = erp.stock_changed(moved_since.value - CURSOR_BUFFER)
+            counts["moved"] = len(moved) if moved is not None else 0
         for integration in Integration.objects.filter(erp=connection, enabled=True).select_related("shop"):
-            _stock_of_shop(erp=erp, connection=connection, integration=integration, counts=counts)
+            _stock_of_shop(erp=erp, connection=connection, integration=integration, counts=counts, only=moved)
+        SyncCursor.objects.update_or_create(
+            connection=connection, stream="stock_moves", defaults={"value": started}
+        )
+        if moved is None:
+            SyncCursor.objects.update_or_create(
+                connection=connection, stream="stock_full", defaults={"value": started}
+            )
 
     return run_guarded(connection=connection, kind="stock", body=body)
 
 
 def _stock_of_shop(
-    *, erp: ErpConnector, connection: Connection, integration: Integration, counts: Counter[str]
+    *,
+    erp: ErpConnector,
+    connection: Connection,
+    integration: Integration,
+    counts: Counter[str],
+    only: set[str] | None = None,
 ) -> None:
     code = integration.warehouse_code or "MAIN"
     warehouse, _created = Warehouse.objects.get_or_create(code=code, defaults={"name": code})
@@ -76,8 +107,9 @@ def _stock_of_shop(
         return True, True
 
     batched = batchable(integration.shop, TransferKind.STOCK)
-    counts["total"] += len(products)  # the dashboard shows how far the read has come
-    for record in erp.stock(integration.warehouse_code, items=sorted(products)):
+    wanted = sorted(products) if only is None else sorted(set(products) & only)
+    counts["total"] += len(wanted)  # the dashboard shows how far the read has come
+    for record in erp.stock(integration.warehouse_code, items=wanted):
         connection_cycle_heartbeat(connection_id=connection.pk)
         counts["read"] += 1
         run_progress(counts)

@@ -27,6 +27,15 @@ from connectors.emulation import Emulator, HttpError, Reply, Request
 
 CENT = Decimal("0.01")
 MAX_PAGE_SIZE = 100
+# The stock documents' list resources and the field holding their lines (InventoryIssueDto.issueLines …).
+STOCK_DOCUMENTS = {
+    "inventoryissue": "issueLines",
+    "inventoryreceipt": "receiptLines",
+    "inventoryadjustment": "adjustmentLines",
+    "inventorytransfer": "transferLines",
+    "shipment": "shipmentDetailLines",
+    "purchasereceipt": "receiptLines",
+}
 
 
 def _now() -> dt.datetime:
@@ -65,6 +74,11 @@ class VismaState:
         }
     )
     tokens: dict[str, float] = field(default_factory=dict)
+    # Released stock documents (inventory adjustments, issues, receipts, transfers, shipments,
+    # purchase receipts) by resource: what moved stock, when.
+    stock_documents: dict[str, list[dict[str, Any]]] = field(
+        default_factory=lambda: {resource: [] for resource in STOCK_DOCUMENTS}
+    )
     next_order: int = 1
     next_customer: int = 20001
     next_inventory_id: int = 0
@@ -152,10 +166,27 @@ class VismaEmulator(Emulator):
             self.state.items[number]["lastModifiedDateTime"] = _iso(_now())
 
     def set_stock(self, number: str, warehouse: str, available: Decimal | int | str) -> None:
+        """A stock change, booked as a released inventory adjustment (the item itself is not modified:
+        stock moves are documents in Visma.net)."""
         with self.lock:
+            before = self.state.stock.get((number, warehouse), Decimal("0"))
             self.state.stock[(number, warehouse)] = Decimal(str(available))
-            if number in self.state.items:
-                self.state.items[number]["lastModifiedDateTime"] = _iso(_now())
+            documents = self.state.stock_documents["inventoryadjustment"]
+            documents.append(
+                {
+                    "referenceNumber": f"ADJ{len(documents) + 1:06d}",
+                    "status": "Released",
+                    "lastModifiedDateTime": _iso(_now()),
+                    "adjustmentLines": [
+                        {
+                            "lineNumber": 1,
+                            "inventoryItem": {"number": number},
+                            "warehouse": {"id": warehouse},
+                            "quantity": float(Decimal(str(available)) - before),
+                        }
+                    ],
+                }
+            )
 
     def orders_with_ref(self, customer_ref_no: str) -> list[dict[str, Any]]:
         with self.lock:
@@ -188,7 +219,13 @@ class VismaEmulator(Emulator):
             ("POST", r"/v1/inventory/action/changeInventoryNbr/(?P<internal>\d+)", self.change_item_number),
             ("GET", r"/v1/inventory/(?P<number>[^/]+)", self.get_item),
             ("GET", r"/v1/inventorysummary/(?P<number>[^/]+)", self.inventory_summary),
+            ("GET", rf"/v1/(?P<resource>{'|'.join(STOCK_DOCUMENTS)})", self.list_stock_documents),
         ]
+
+    def list_stock_documents(self, request: Request, resource: str) -> Reply:
+        with self.lock:
+            rows = list(self.state.stock_documents[resource])
+        return self._page(request, rows)
 
     def before(self, request: Request) -> Reply | None:
         if request.path == "/connect/token":

@@ -355,3 +355,27 @@ def classify_error(message: str) -> tuple[str, str]:
         if match:
             return code, match.group(1) if match.groups() else ""
     return "", ""
+
+
+def stock_document_items(dto: dict[str, Any]) -> set[str]:
+    """The item numbers on a stock document's lines (inventory issue, receipt, adjustment, transfer,
+    shipment, purchase receipt): each document names its lines differently (``issueLines``,
+    ``receiptLines`` …) and a line its item as ``inventoryItem.number``, ``inventory.number`` or
+    ``inventoryNumber``, so every list of lines is read and each of those spellings."""
+    numbers: set[str] = set()
+    for value in dto.values():
+        if not isinstance(value, list):
+            continue
+        for line in value:
+            if not isinstance(line, dict):
+                continue
+            for key in ("inventoryItem", "inventory"):
+                item = line.get(key)
+                if isinstance(item, dict) and item.get("number"):
+                    numbers.add(str(item["number"]))
+            direct = line.get("inventoryNumber")
+            if isinstance(direct, dict):
+                direct = direct.get("value")
+            if direct:
+                numbers.add(str(direct))
+    return numbers

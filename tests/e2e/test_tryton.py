@@ -11,7 +11,7 @@ from django.utils import timezone
 from connectors.emulation import Fault
 from connectors.flows.cycles import connection_cycle
 from connectors.flows.orders_in import shop_pull_orders
-from connectors.models import Transfer, TransferState
+from connectors.models import SyncRun, Transfer, TransferState
 from connectors.platforms.tryton.connector import TrytonConnector
 from orders.models import Order
 from tests.engine import order_transfer, process_due
@@ -127,6 +127,15 @@ def test_stock_changed_in_tryton_reaches_the_shop(flow, magento, tryton):
     connection_cycle(connection=flow.erp)
     process_due()
     assert magento.stock_of("LUE-01") == expected
+
+    # The next cycle reads the products of the moves written since the last one, not the catalogue.
+    [again] = client.call("stock.move", "copy", [move], writes=True)
+    client.call("stock.move", "do", [again], writes=True)
+    SyncRun.objects.filter(connection=flow.erp).delete()
+    connection_cycle(connection=flow.erp)
+    process_due()
+    run = SyncRun.objects.get(connection=flow.erp, kind="stock")
+    assert run.stats["total"] == 1 and magento.stock_of("LUE-01") == expected + 5
 
 
 def test_s11_tryton_sale_state_is_mapped_to_the_shop_status(flow, magento):

@@ -130,6 +130,17 @@ class TrytonCatalogue(TrytonBase):
             )
         return found[0]
 
+    def stock_changed(self, since: dt.datetime) -> set[str] | None:
+        """The codes of the products of every stock move written since ``since`` (done, cancelled or
+        not: any may change a quantity): two calls, whatever the catalogue's size."""
+        moves = self.client.call(
+            "stock.move", "search_read", [("write_date", ">=", since.replace(tzinfo=None))], 0, None, None, ["product"]
+        )
+        product_ids = sorted({m["product"] for m in moves if m.get("product")})
+        if not product_ids:
+            return set()
+        return {r["code"] for r in self.client.call("product.product", "read", product_ids, ["code"]) if r.get("code")}
+
     def stock(self, warehouse: str, items: Sequence[str] = ()) -> Iterable[StockRecord]:
         """On-hand quantity per product in the warehouse (S10): one call for all items."""
         if not items:

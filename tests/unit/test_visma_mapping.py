@@ -164,6 +164,21 @@ def test_stock_is_the_available_quantity_of_the_chosen_warehouse_summed_over_loc
     assert (record.sku, record.quantity) == ("GENSER-BLA", Decimal("10.0"))
 
 
+def test_s10_stock_from_the_inventory_lists_warehouse_details_in_each_shape_the_sources_show():
+    genser, lue, sjal = load("inventory_warehouse_details.json")
+    # The warehouse as a plain id, with available beside quantity on hand: available is used.
+    assert mapping.parse_warehouse_stock(genser, warehouse="MAIN").quantity == Decimal("10.0")
+    assert mapping.parse_warehouse_stock(genser, warehouse="OSLO").quantity == Decimal("3.0")
+    assert mapping.parse_warehouse_stock(genser, warehouse="").quantity == Decimal("13.0")  # no warehouse: summed
+    # The warehouse as an object.
+    assert mapping.parse_warehouse_stock(lue, warehouse="MAIN").quantity == Decimal("4.0")
+    # Quantity on hand alone (older answers).
+    assert mapping.parse_warehouse_stock(sjal, warehouse="MAIN").quantity == Decimal("7.0")
+    # No row for the warehouse, or no details at all: nothing to say, the level is left as it is.
+    assert mapping.parse_warehouse_stock(lue, warehouse="OSLO") is None
+    assert mapping.parse_warehouse_stock({"inventoryNumber": "X"}, warehouse="MAIN") is None
+
+
 def test_visma_error_texts_are_classified():
     assert mapping.classify_error("VismaId: 0b6c. Error creating salesOrder. Inventory item 'SKU-404' not found.") == (
         "item_not_found",

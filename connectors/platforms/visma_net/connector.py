@@ -26,15 +26,9 @@ from . import mapping
 from .client import DEFAULT_TOKEN_URL, VismaClient
 
 PAGE_SIZE = 100
-# Documents that move stock, by their list resource.
-STOCK_DOCUMENTS = (
-    "inventoryissue",
-    "inventoryreceipt",
-    "inventoryadjustment",
-    "inventorytransfer",
-    "shipment",
-    "purchasereceipt",
-)
+# Above this many items a stock read pages through the inventory list with its warehouse details
+# (a page of up to 100 items a call) instead of one inventorysummary call per item.
+LIST_READ_OVER = 20
 # How far before the first attempt an unknown-outcome lookup starts reading.
 LOOKUP_MARGIN = dt.timedelta(minutes=15)
 
@@ -78,6 +72,9 @@ class VismaNetConnector(ErpConnector):
             read_timeout=float(settings.parameters.get("read_timeout", 30)),
         )
         self.use_inventory_id = bool(settings.parameters.get("use_inventory_id", False))
+        # The items the last stock_changed read, with their warehouse details (a connector lives
+        # for one run, so these are never older than that run).
+        self._read_stock: dict[str, dict[str, Any]] = {}
 
     def test(self) -> str:
         """Fetch a fresh token (never a cached one) and read one customer page."""
@@ -161,23 +158,43 @@ class VismaNetConnector(ErpConnector):
             yield mapping.parse_item(dto)
 
     def stock_changed(self, since: dt.datetime) -> set[str] | None:
-        """The items on every stock document (issues, receipts, adjustments, transfers, shipments,
-        purchase receipts) modified since shortly before ``since``: six reads, whatever the
-        catalogue's size. A document list this tenant does not have (404) moves no stock."""
-        params = self._since(since - LOOKUP_MARGIN)
-        numbers: set[str] = set()
-        for resource in STOCK_DOCUMENTS:
-            try:
-                for dto in self._pages(resource, params):
-                    numbers |= mapping.stock_document_items(dto)
-            except NotFoundError:
-                continue
-        return numbers
+        """The items whose availability changed since ``since`` (the engine's cursor, already less
+        its buffer): the inventory list filtered on ``availabilityLastModifiedDateTime``, read with
+        its warehouse details, so the quantities come with it and ``stock`` answers those items
+        without another call. A page of up to 100 items a call, whatever the catalogue's size."""
+        params = {
+            "availabilityLastModifiedDateTime": mapping.format_datetime(since),
+            "availabilityLastModifiedDateTimeCondition": ">=",
+            "expandWarehouseDetail": "true",
+        }
+        self._read_stock = {}
+        for dto in self._pages("inventory", params):
+            if dto.get("inventoryNumber"):
+                self._read_stock[str(dto["inventoryNumber"])] = dto
+        return set(self._read_stock)
 
     def stock(self, warehouse: str, items: Sequence[str] = ()) -> Iterator[StockRecord]:
-        """Available quantity per item in ``warehouse`` (S10): one inventorysummary call per item,
-        yielded as it arrives."""
+        """Available quantity per item in ``warehouse`` (S10), yielded as it arrives: the items
+        ``stock_changed`` just read come from that answer; of the rest, a few are read one
+        inventorysummary call each, many (a reconcile) by paging through the inventory list with
+        its warehouse details."""
+        rest: list[str] = []
         for number in items:
+            if number in self._read_stock:
+                record = mapping.parse_warehouse_stock(self._read_stock[number], warehouse=warehouse)
+                if record is not None:
+                    yield record
+            else:
+                rest.append(number)
+        if len(rest) > LIST_READ_OVER:
+            wanted = set(rest)
+            for dto in self._pages("inventory", {"expandWarehouseDetail": "true"}):
+                if dto.get("inventoryNumber") in wanted:
+                    record = mapping.parse_warehouse_stock(dto, warehouse=warehouse)
+                    if record is not None:
+                        yield record
+            return
+        for number in rest:
             params = {"warehouse": warehouse} if warehouse else None
             try:
                 rows = self.client.get(f"inventorysummary/{quote(number, safe='')}", params)

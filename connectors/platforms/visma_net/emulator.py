@@ -5,7 +5,8 @@ envelopes, status codes, headers and error texts (PLATFORM_APIS.md §1).
 - /v1/salesorder  POST (201 + Location), GET list (lastModifiedDateTime[+Condition],
   pageNumber/pageSize, no customerRefNo filter: the real API has none), GET one
 - /v1/customer  GET list (name, corporateId, email), GET one, POST (201 + Location)
-- /v1/inventory  GET list (lastModifiedDateTime), GET one
+- /v1/inventory  GET list (lastModifiedDateTime, availabilityLastModifiedDateTime, expandWarehouseDetail),
+  GET one
 - /v1/inventorysummary/{inventoryNumber}?warehouse=
 - X-RateLimit-Limit/Remaining/Reset/Policy on every answer; 429 + Retry-After past the limit
 
@@ -27,15 +28,6 @@ from connectors.emulation import Emulator, HttpError, Reply, Request
 
 CENT = Decimal("0.01")
 MAX_PAGE_SIZE = 100
-# The stock documents' list resources and the field holding their lines (InventoryIssueDto.issueLines …).
-STOCK_DOCUMENTS = {
-    "inventoryissue": "issueLines",
-    "inventoryreceipt": "receiptLines",
-    "inventoryadjustment": "adjustmentLines",
-    "inventorytransfer": "transferLines",
-    "shipment": "shipmentDetailLines",
-    "purchasereceipt": "receiptLines",
-}
 
 
 def _now() -> dt.datetime:
@@ -74,11 +66,8 @@ class VismaState:
         }
     )
     tokens: dict[str, float] = field(default_factory=dict)
-    # Released stock documents (inventory adjustments, issues, receipts, transfers, shipments,
-    # purchase receipts) by resource: what moved stock, when.
-    stock_documents: dict[str, list[dict[str, Any]]] = field(
-        default_factory=lambda: {resource: [] for resource in STOCK_DOCUMENTS}
-    )
+    # When each item's availability last changed (availabilityLastModifiedDateTime), ISO.
+    availability_modified: dict[str, str] = field(default_factory=dict)
     next_order: int = 1
     next_customer: int = 20001
     next_inventory_id: int = 0
@@ -95,8 +84,10 @@ class VismaEmulator(Emulator):
         tenant_id: str = "demo-tenant",
         rate_limit: int = 10_000,
         rate_window: int = 3600,
+        warehouse_details: str = "plain",
         **kwargs: Any,
     ) -> None:
+        self.warehouse_details = warehouse_details  # "plain", "object" or "on_hand_only": see _warehouse_details
         self.client_id, self.client_secret, self.tenant_id = client_id, client_secret, tenant_id
         self.rate_limit, self.rate_window = rate_limit, rate_window
         self.window_start, self.window_used = time.time(), 0
@@ -166,27 +157,11 @@ class VismaEmulator(Emulator):
             self.state.items[number]["lastModifiedDateTime"] = _iso(_now())
 
     def set_stock(self, number: str, warehouse: str, available: Decimal | int | str) -> None:
-        """A stock change, booked as a released inventory adjustment (the item itself is not modified:
-        stock moves are documents in Visma.net)."""
+        """A stock change: the item's availability is stamped (its ``lastModifiedDateTime`` is not:
+        stock moves by documents in Visma.net, not by editing the item)."""
         with self.lock:
-            before = self.state.stock.get((number, warehouse), Decimal("0"))
             self.state.stock[(number, warehouse)] = Decimal(str(available))
-            documents = self.state.stock_documents["inventoryadjustment"]
-            documents.append(
-                {
-                    "referenceNumber": f"ADJ{len(documents) + 1:06d}",
-                    "status": "Released",
-                    "lastModifiedDateTime": _iso(_now()),
-                    "adjustmentLines": [
-                        {
-                            "lineNumber": 1,
-                            "inventoryItem": {"number": number},
-                            "warehouse": {"id": warehouse},
-                            "quantity": float(Decimal(str(available)) - before),
-                        }
-                    ],
-                }
-            )
+            self.state.availability_modified[number] = _iso(_now())
 
     def orders_with_ref(self, customer_ref_no: str) -> list[dict[str, Any]]:
         with self.lock:
@@ -219,13 +194,7 @@ class VismaEmulator(Emulator):
             ("POST", r"/v1/inventory/action/changeInventoryNbr/(?P<internal>\d+)", self.change_item_number),
             ("GET", r"/v1/inventory/(?P<number>[^/]+)", self.get_item),
             ("GET", r"/v1/inventorysummary/(?P<number>[^/]+)", self.inventory_summary),
-            ("GET", rf"/v1/(?P<resource>{'|'.join(STOCK_DOCUMENTS)})", self.list_stock_documents),
         ]
-
-    def list_stock_documents(self, request: Request, resource: str) -> Reply:
-        with self.lock:
-            rows = list(self.state.stock_documents[resource])
-        return self._page(request, rows)
 
     def before(self, request: Request) -> Reply | None:
         if request.path == "/connect/token":
@@ -359,20 +328,28 @@ class VismaEmulator(Emulator):
             }
         return Reply(201, None, {"Location": f"{self.base_url}salesorder/{order_no}", "ETag": f'"{uuid.uuid4()}"'})
 
-    def _page(self, request: Request, rows: list[dict[str, Any]]) -> Reply:
-        since = request.arg("lastModifiedDateTime")
-        if since:
-            condition = request.arg("lastModifiedDateTimeCondition") or ">"
-            cut = dt.datetime.fromisoformat(since.replace(" ", "T")).replace(tzinfo=dt.UTC)
+    @staticmethod
+    def _since(request: Request, rows: list[dict[str, Any]], arg: str, stamp: Any) -> list[dict[str, Any]]:
+        """Rows whose ``stamp(row)`` meets the ``<arg>`` / ``<arg>Condition`` filter (``>`` by default)."""
+        since = request.arg(arg)
+        if not since:
+            return rows
+        condition = request.arg(f"{arg}Condition") or ">"
+        cut = dt.datetime.fromisoformat(since.replace(" ", "T")).replace(tzinfo=dt.UTC)
 
-            def keep(row: dict[str, Any]) -> bool:
-                stamp = dt.datetime.fromisoformat(row["lastModifiedDateTime"]).replace(tzinfo=dt.UTC)
-                return {">": stamp > cut, ">=": stamp >= cut, "<": stamp < cut, "<=": stamp <= cut}[condition]
+        def keep(row: dict[str, Any]) -> bool:
+            at = dt.datetime.fromisoformat(stamp(row)).replace(tzinfo=dt.UTC)
+            return {">": at > cut, ">=": at >= cut, "<": at < cut, "<=": at <= cut}[condition]
 
-            rows = [r for r in rows if keep(r)]
+        return [r for r in rows if keep(r)]
+
+    def _page(self, request: Request, rows: list[dict[str, Any]], expand: Any = None) -> Reply:
+        rows = self._since(request, rows, "lastModifiedDateTime", lambda r: r["lastModifiedDateTime"])
         size = min(int(request.arg("pageSize") or MAX_PAGE_SIZE), MAX_PAGE_SIZE)
         page = int(request.arg("pageNumber") or 1)
         chunk = rows[(page - 1) * size : page * size]
+        if expand is not None:
+            chunk = [expand(row) for row in chunk]
         meta = {"totalCount": len(rows), "maxPageSize": MAX_PAGE_SIZE}
         return Reply(200, [{**row, "metadata": meta} for row in chunk])
 
@@ -464,7 +441,45 @@ class VismaEmulator(Emulator):
     def list_items(self, request: Request) -> Reply:
         with self.lock:
             rows = sorted(self.state.items.values(), key=lambda i: i["inventoryNumber"])
-        return self._page(request, rows)
+            changed = dict(self.state.availability_modified)
+        # An item whose stock never moved counts from its creation; the docs do not say.
+        rows = self._since(
+            request,
+            rows,
+            "availabilityLastModifiedDateTime",
+            lambda r: changed.get(r["inventoryNumber"], r["lastModifiedDateTime"]),
+        )
+        if (request.arg("expandWarehouseDetail") or "").lower() != "true":
+            return self._page(request, rows)
+        with self.lock:
+            levels: dict[str, list[tuple[str, Decimal]]] = {}
+            for (item, warehouse), quantity in sorted(self.state.stock.items()):
+                levels.setdefault(item, []).append((warehouse, quantity))
+        return self._page(
+            request,
+            rows,
+            expand=lambda row: {
+                **row,
+                "warehouseDetails": self._warehouse_details(levels.get(row["inventoryNumber"], [])),
+            },
+        )
+
+    def _warehouse_details(self, levels: list[tuple[str, Decimal]]) -> list[dict[str, Any]]:
+        """An item's rows per warehouse, in the shape chosen by ``warehouse_details``: the public
+        sources show the warehouse as a plain id or as an object, and older answers carry
+        ``quantityOnHand`` alone."""
+        rows = []
+        for n, (warehouse, quantity) in enumerate(levels):
+            row: dict[str, Any] = {"isDefault": n == 0, "quantityOnHand": float(quantity)}
+            if self.warehouse_details == "object":
+                row["warehouse"] = {"id": warehouse, "description": warehouse}
+            else:
+                row["warehouse"] = warehouse
+            if self.warehouse_details != "on_hand_only":
+                row["available"] = float(quantity)
+                row["availableForShipment"] = float(quantity)
+            rows.append(row)
+        return rows
 
     def get_item(self, request: Request, number: str) -> Reply:
         with self.lock:

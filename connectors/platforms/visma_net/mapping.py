@@ -357,25 +357,30 @@ def classify_error(message: str) -> tuple[str, str]:
     return "", ""
 
 
-def stock_document_items(dto: dict[str, Any]) -> set[str]:
-    """The item numbers on a stock document's lines (inventory issue, receipt, adjustment, transfer,
-    shipment, purchase receipt): each document names its lines differently (``issueLines``,
-    ``receiptLines`` …) and a line its item as ``inventoryItem.number``, ``inventory.number`` or
-    ``inventoryNumber``, so every list of lines is read and each of those spellings."""
-    numbers: set[str] = set()
-    for value in dto.values():
-        if not isinstance(value, list):
+def parse_warehouse_stock(dto: dict[str, Any], *, warehouse: str) -> StockRecord | None:
+    """An InventoryDto read with ``expandWarehouseDetail=true`` -> the item's available quantity in
+    ``warehouse`` (S10), or None when the item has no row for it (it is then left as it is, as
+    an inventorysummary without that warehouse leaves it).
+
+    ``warehouseDetails`` rows name their warehouse as a plain id (``"MAIN"``) in one public client
+    and as ``{"id": …}`` or ``{"value": …}`` in another; the docs show neither, so all are read.
+    ``available`` is used where the row has it (as the inventorysummary's ``available``), else
+    ``quantityOnHand``, which older answers carry alone. With no ``warehouse`` chosen, the rows add up."""
+    number = dto.get("inventoryNumber")
+    details = dto.get("warehouseDetails")
+    if not number or not isinstance(details, list):
+        return None
+    total: Decimal | None = None
+    for row in details:
+        if not isinstance(row, dict):
             continue
-        for line in value:
-            if not isinstance(line, dict):
-                continue
-            for key in ("inventoryItem", "inventory"):
-                item = line.get(key)
-                if isinstance(item, dict) and item.get("number"):
-                    numbers.add(str(item["number"]))
-            direct = line.get("inventoryNumber")
-            if isinstance(direct, dict):
-                direct = direct.get("value")
-            if direct:
-                numbers.add(str(direct))
-    return numbers
+        code = row.get("warehouse") or row.get("warehouseID") or row.get("warehouseId")
+        if isinstance(code, dict):
+            code = code.get("id") or code.get("value")
+        if warehouse and str(code) != warehouse:
+            continue
+        value = row.get("available", row.get("quantityOnHand"))
+        if value is None:
+            continue
+        total = (total or Decimal("0")) + Decimal(str(value))
+    return None if total is None else StockRecord(sku=str(number), quantity=total, warehouse=warehouse)

@@ -6,7 +6,7 @@ In this process: a Magento emulator (the shop, ORDERS orders of a registered buy
 number, two known items and freight) and a Visma.net emulator answering each request after
 100 ms, allowing 10 requests in a fixed one-second window that starts when it first counts (as
 Visma's own windows do, not on whole seconds). The orders are pulled into the portal, and a real
-``manage.py qcluster`` with WORKERS workers (default 2, the default of ``Q_WORKERS``) sends them
+``manage.py qcluster`` with WORKERS workers (default 4, the default of ``Q_WORKERS``) sends them
 and then their status to the shop: the orders are pulled (and their transfers queued) before the workers
 start, and the clock runs from the first attempt to the last order made in the ERP.
 
@@ -168,4 +168,4 @@ def main(count: int, workers: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 300, int(sys.argv[2]) if len(sys.argv) > 2 else 2)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 300, int(sys.argv[2]) if len(sys.argv) > 2 else 4)

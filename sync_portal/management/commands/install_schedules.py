@@ -26,4 +26,5 @@ class Command(BaseCommand):
                 # Runs this long after the others, every time (each run is one interval after the last).
                 schedule.next_run = timezone.now() + dt.timedelta(seconds=spec["offset_seconds"])
                 schedule.save(update_fields=["next_run"])
-        self.stdout.write(f"{len(settings.SYNC_SCHEDULES)} schedule(s) installed.")
+        if options["verbosity"]:
+            self.stdout.write(f"{len(settings.SYNC_SCHEDULES)} schedule(s) installed.")

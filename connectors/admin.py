@@ -192,7 +192,6 @@ class ConnectionAdmin(admin.ModelAdmin):
                 level=messages.WARNING,
             )
 
-
     @admin.action(description=_("New callback URL (shown once)"), permissions=["change"])
     def new_callback_url(self, request, queryset):
         """For ERPs that call the portal back (Specter): a new secret URL, shown this once (like an API

@@ -109,9 +109,7 @@ def connector_for(connection: Connection) -> Connector:
     """The platform connector for a connection, with the shared rate limiter."""
     cls = registry.get(connection.platform)
     limit = rate_limit_of(connection, cls)
-    limiter = (
-        DbRateLimiter(connection.pk, limit[0], per_seconds=limit[1], share=limit[2]) if limit else RateLimiter()
-    )
+    limiter = DbRateLimiter(connection.pk, limit[0], per_seconds=limit[1], share=limit[2]) if limit else RateLimiter()
     return cls(
         ConnectionSettings(
             name=connection.name,

@@ -262,9 +262,7 @@ def order_bind(*, order: Order, number: str) -> None:
             locked.set_erp_order_no(number)
             locked.save(update_fields=["erp_order_no", "updated_at"])
     order.erp_order_no = number
-    transfer_queue(
-        connection=order.shop, obj=order, kind=TransferKind.ORDER_STATUS, follow=True, likely_new=True
-    )
+    transfer_queue(connection=order.shop, obj=order, kind=TransferKind.ORDER_STATUS, follow=True, likely_new=True)
 
 
 def _excerpt(record) -> str:

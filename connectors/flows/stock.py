@@ -66,13 +66,9 @@ def erp_sync_stock(*, connection: Connection) -> SyncRun:
             counts["moved"] = len(moved) if moved is not None else 0
         for integration in Integration.objects.filter(erp=connection, enabled=True).select_related("shop"):
             _stock_of_shop(erp=erp, connection=connection, integration=integration, counts=counts, only=moved)
-        SyncCursor.objects.update_or_create(
-            connection=connection, stream="stock_moves", defaults={"value": started}
-        )
+        SyncCursor.objects.update_or_create(connection=connection, stream="stock_moves", defaults={"value": started})
         if moved is None:
-            SyncCursor.objects.update_or_create(
-                connection=connection, stream="stock_full", defaults={"value": started}
-            )
+            SyncCursor.objects.update_or_create(connection=connection, stream="stock_full", defaults={"value": started})
 
     return run_guarded(connection=connection, kind="stock", body=body)
 

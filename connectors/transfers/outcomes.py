@@ -84,9 +84,9 @@ def transfer_finish(
         transfer.sent_at = timezone.now()
     transfer.updated_at = timezone.now()
     fields = [*FINISH_FIELDS, *changes]
-    ours = Transfer.objects.filter(
-        pk=transfer.pk, state=TransferState.SENDING, claimed_at=transfer.claimed_at
-    ).update(attempts_made=F("attempts_made") + 1, **{name: getattr(transfer, name) for name in fields})
+    ours = Transfer.objects.filter(pk=transfer.pk, state=TransferState.SENDING, claimed_at=transfer.claimed_at).update(
+        attempts_made=F("attempts_made") + 1, **{name: getattr(transfer, name) for name in fields}
+    )
     if ours:
         # Within a claim nothing else counts attempts (a person's confirmation needs another state).
         number = transfer.attempts_made + 1

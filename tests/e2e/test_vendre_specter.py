@@ -197,9 +197,7 @@ def test_a_wrong_key_marks_the_specter_connection_as_needing_credentials(sweden,
     assert not specter.state.orders
 
 
-def test_s3_customers_go_with_the_force_update_flag_and_a_changed_card_updates_the_same_number(
-    sweden, specter, vendre
-):
+def test_s3_customers_go_with_the_force_update_flag_and_a_changed_card_updates_the_same_number(sweden, specter, vendre):
     buyer = vendre.add_customer(
         "eva@example.se", "Eva", "Ek", phone_mobile="070-1", address_street="Ågatan 1", address_postcode="58223",
         address_city="Linköping", address_country_code_alpha2="SE",

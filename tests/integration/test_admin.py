@@ -63,9 +63,7 @@ def render_changelist(client, query: str = "") -> tuple[int, str]:
 @pytest.mark.parametrize(
     "query", ["", "?transfer_state=needs_attention", "?q=SO1", "?q=Nordmann", "?shop_status=processing"]
 )
-def test_p2_the_order_list_costs_six_queries_for_200_or_600_orders_with_no_whole_table_count(
-    client, staff, query
-):
+def test_p2_the_order_list_costs_six_queries_for_200_or_600_orders_with_no_whole_table_count(client, staff, query):
     """Session, user, the stock allotment (stock lines with their stock, the open orders), a count
     of at most 10 001 rows and the page: the same for 200 and 600 orders, with a filter or a
     search, and never a COUNT(*) of the whole table."""

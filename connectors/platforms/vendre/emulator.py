@@ -108,9 +108,7 @@ class VendreEmulator(Emulator):
             order_id = next(self._ids)
             customer = self.state.customers.get(customer_id or 0, {})
             order_rows, gross = [], Decimal("0")
-            percent = sum(
-                (Decimal(d["value"]) for d in discount_codes or [] if d["type"] == "percent"), Decimal("0")
-            )
+            percent = sum((Decimal(d["value"]) for d in discount_codes or [] if d["type"] == "percent"), Decimal("0"))
             for n, (sku, quantity) in enumerate(rows, start=1):
                 product = self.product(sku)
                 assert product is not None, sku

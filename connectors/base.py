@@ -32,6 +32,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from .exceptions import Problem
 from .records import (
     BadRecord,
     CarrierBookingRecord,
@@ -244,8 +245,10 @@ class ErpConnector(Connector):
     """An ERP: customers, items and sales orders live in it."""
 
     role = "erp"
-    # Whether orders need the shop's payment, shipping and VAT codes mapped to the ERP's.
-    needs_code_maps: ClassVar[bool] = True
+    # The shop codes orders need mapped to the ERP's own: payment and shipping methods, VAT rates,
+    # and the items freight and fixed discounts go as. The portal's back office keeps the shop's
+    # own; the Subiekt bridge takes shipping and VAT as they are and spreads discounts.
+    code_maps: ClassVar[frozenset[str]] = frozenset({"payment", "shipping", "vat", "shipping_item", "discount_item"})
     # Transfer kinds ("sales_order", "customer", "product") whose create the ERP itself refuses or
     # merges when repeated, by a key the request carries (the shop order number, the customer's
     # e-mail, the item number): sent again after an unknown outcome, the ERP's own check is the
@@ -254,6 +257,10 @@ class ErpConnector(Connector):
     # ``stock()`` reads only what changed since the last read (the ERP keeps the change list, or
     # reads by a cursor of its own); ``items`` may be ignored.
     stock_by_change: ClassVar[bool] = False
+    # The ERP has no customer read or create of its own: the order carries the buyer's tax id and
+    # the ERP finds or makes the customer from it (the Subiekt bridge). The portal decides which
+    # way (existing, new, its retail buyer) from what it knows, and sends that with the order.
+    customers_with_orders: ClassVar[bool] = False
 
     def find_customer(self, number: str) -> ErpCustomerRecord | None:
         raise NotImplementedError
@@ -287,6 +294,11 @@ class ErpConnector(Connector):
         ``internal_id``; "number" in ``fields`` renames it (S1). Idempotent."""
         raise NotImplementedError
 
+    def order_problems(self, order: SalesOrderRecord) -> list[Problem]:
+        """What this ERP cannot take in an order, found before anything is sent (C5): a payment
+        method mapped to a form it does not have, say. Each a message and a hint."""
+        return []
+
     def create_sales_order(self, order: SalesOrderRecord) -> str:
         """Create the sales order and return its ERP number.
 
@@ -319,7 +331,9 @@ class ErpConnector(Connector):
 
     def stock_changed(self, since: dt.datetime) -> set[str] | None:
         """The item numbers whose stock may have moved at or after ``since`` (read from the ERP's stock
-        documents or moves), or None when the ERP cannot tell: then every item is read."""
+        documents or moves), or None when the ERP cannot tell: then every item is read. A connector
+        whose answer carries the quantities keeps them for the ``stock`` call that follows (a
+        connector lives for one run)."""
         return None
 
     def changed_items(self, since: dt.datetime | None) -> Iterable[ItemRecord | BadRecord]:

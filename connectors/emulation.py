@@ -112,6 +112,7 @@ class Request:
     query: dict[str, list[str]]
     headers: dict[str, str]
     raw: bytes
+    target: str = ""  # the request target as received: path and query, unparsed (signatures cover it)
 
     def arg(self, name: str, default: str | None = None) -> str | None:
         values = self.query.get(name)
@@ -302,6 +303,7 @@ class Emulator:
                     query=parse_qs(parts.query, keep_blank_values=True),
                     headers={k.lower(): v for k, v in self.headers.items()},
                     raw=self.rfile.read(length) if length else b"",
+                    target=self.path,
                 )
                 reply = emulator.dispatch(request)
                 if reply is None:

@@ -108,9 +108,9 @@ class Problem:
 
     message: str
     hint: str
-    # A missing ERP code (payment, shipping, VAT, freight item): not a problem for a back office
-    # that keeps the shop's own codes (the portal's).
-    about_codes: bool = False
+    # Which ERP code is missing ("payment", "shipping", "vat", "shipping_item", "discount_item"), if
+    # that is the problem: an ERP that needs no such code (``ErpConnector.code_maps``) ignores it.
+    about_codes: str = ""
 
 
 @dataclass

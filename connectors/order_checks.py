@@ -30,7 +30,7 @@ def validate_order(order: Order, *, integration) -> list[Problem]:
                 _("Payment method '%(method)s' has no ERP code.") % {"method": order.payment_method},
                 _("Add '%(method)s' to the payment method map of %(integration)s.")
                 % {"method": order.payment_method, "integration": integration},
-                about_codes=True,
+                about_codes="payment",
             )
         )
     if order.shipping_method and order.shipping_method not in integration.shipping_method_map:
@@ -39,7 +39,7 @@ def validate_order(order: Order, *, integration) -> list[Problem]:
                 _("Shipping method '%(method)s' has no ERP code.") % {"method": order.shipping_method},
                 _("Add '%(method)s' to the shipping method map of %(integration)s.")
                 % {"method": order.shipping_method, "integration": integration},
-                about_codes=True,
+                about_codes="shipping",
             )
         )
     if order.shipping_excl_vat and not integration.shipping_item_no:
@@ -48,7 +48,7 @@ def validate_order(order: Order, *, integration) -> list[Problem]:
                 _("The order has freight (%(amount)s %(currency)s) but no shipping item is set.")
                 % {"amount": order.shipping_excl_vat, "currency": order.currency},
                 _("Set the shipping item number on %(integration)s.") % {"integration": integration},
-                about_codes=True,
+                about_codes="shipping_item",
             )
         )
     rates = {line.vat_rate for line in lines}
@@ -61,7 +61,7 @@ def validate_order(order: Order, *, integration) -> list[Problem]:
                     _("VAT %(rate)s%% has no ERP VAT code.") % {"rate": vat_key(rate)},
                     _("Add '%(rate)s' to the VAT map of %(integration)s.")
                     % {"rate": vat_key(rate), "integration": integration},
-                    about_codes=True,
+                    about_codes="vat",
                 )
             )
     return problems

@@ -140,12 +140,18 @@ def line_as_sold(line, *, item_no: str, description: str, spread_percent: Decima
         discount_amount=discount_amount,
         amount=erp_line_net(line.quantity, unit_price, discount_percent, discount_amount),
         shop_discount_percent=line.discount_percent,
+        line_id=line.shop_line_id or str(line.pk),
+        sku=line.sku,
+        ean=line.product.ean if line.product is not None else "",
+        shop_gross=line.shop_total_incl_vat,
     )
     return SoldLine(record=record, shop_gross=line.shop_total_incl_vat, untaxed_discount=untaxed)
 
 
-def simple_line(item_no: str, description: str, net: Decimal, rate: Decimal, vat_code: str) -> SalesOrderLineRecord:
-    """A one-off line of one unit: freight, a discount, a rounding."""
+def simple_line(
+    item_no: str, description: str, net: Decimal, rate: Decimal, vat_code: str, *, kind: str
+) -> SalesOrderLineRecord:
+    """A one-off line of one unit: freight, a discount, a rounding (``kind``)."""
     return SalesOrderLineRecord(
         item_no=item_no,
         description=description,
@@ -154,6 +160,7 @@ def simple_line(item_no: str, description: str, net: Decimal, rate: Decimal, vat
         vat_rate=rate,
         vat_code=vat_code,
         amount=net,
+        kind=kind,
     )
 
 
@@ -209,6 +216,7 @@ def sales_order_build(
                 -untaxed,
                 ZERO,
                 vat_map.get("0", ""),
+                kind="discount",
             )
         )
         problems += _needs_zero_vat(vat_map, integration, _("a discount the shop took off after VAT"))
@@ -221,6 +229,7 @@ def sales_order_build(
                     _("The order has a discount of its own line but no discount or default item is set."),
                     _("Set a discount item (or default item) number on %(integration)s.")
                     % {"integration": integration},
+                    about_codes="discount_item",
                 )
             )
 
@@ -232,6 +241,7 @@ def sales_order_build(
                 q2(order.shipping_excl_vat),
                 order.shipping_vat_rate,
                 vat_map.get(vat_key(order.shipping_vat_rate), ""),
+                kind="shipping",
             )
         )
 
@@ -239,7 +249,11 @@ def sales_order_build(
     difference = order.grand_total - computed
     tolerance = CENT * (sum((max(Decimal(1), line.quantity) for line in lines), ZERO) + 1)
     if difference and abs(difference) <= tolerance:
-        erp_lines.append(simple_line(fallbacks.rounding_item_no, _("Rounding"), difference, ZERO, vat_map.get("0", "")))
+        erp_lines.append(
+            simple_line(
+                fallbacks.rounding_item_no, _("Rounding"), difference, ZERO, vat_map.get("0", ""), kind="rounding"
+            )
+        )
         problems += _needs_zero_vat(vat_map, integration, _("a rounding line of %(amount)s") % {"amount": difference})
     elif difference:
         problems.append(_totals_problem(order, sold, erp_lines, computed))
@@ -254,6 +268,7 @@ def sales_order_build(
         customer_no=customer_no,
         external_order_no=order.number,
         order_date=order.placed_at.date(),
+        placed_at=order.placed_at,
         currency=order.currency,
         lines=tuple(erp_lines),
         total_incl_vat=document_total(erp_lines),
@@ -298,7 +313,7 @@ def _needs_zero_vat(vat_map: Mapping[str, str], integration, what: str) -> list[
         Problem(
             _("The order needs %(what)s at 0 %% VAT, but VAT 0 %% has no ERP VAT code.") % {"what": what},
             _("Add '0' to the VAT map of %(integration)s.") % {"integration": integration},
-            about_codes=True,
+            about_codes="vat",
         )
     ]
 
@@ -353,6 +368,7 @@ def _fixed_discount_lines(
             -q2(share / (1 + rate / HUNDRED)),
             rate,
             vat_map.get(vat_key(rate), ""),
+            kind="discount",
         )
         for rate, share in zip(rates, shares, strict=True)
     ]

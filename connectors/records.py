@@ -219,6 +219,11 @@ class SalesOrderLineRecord:
     discount_amount: Decimal = Decimal("0")
     amount: Decimal = Decimal("0")
     shop_discount_percent: Decimal = Decimal("0")  # the percent the shop showed, for ERPs that only take text
+    kind: str = "item"  # "item", or a line of the order's own: "shipping", "discount", "rounding"
+    line_id: str = ""  # the shop's id of the order line (items only)
+    sku: str = ""  # the shop's SKU and the product's EAN (items only), for ERPs that match by them
+    ean: str = ""
+    shop_gross: Decimal | None = None  # the shop's own total incl. VAT of the line, where it gives one
 
 
 @dataclass(frozen=True)
@@ -253,6 +258,10 @@ class SalesOrderRecord:
     send_confirmation: bool = False
     delivery: AddressRecord | None = None
     billing: AddressRecord | None = None
+    placed_at: dt.datetime | None = None
+    # The ERP makes (or finds) the customer itself from the order, by its tax id (the Subiekt bridge:
+    # ``customers_with_orders``): ``customer_no`` is then that tax id, empty for its retail buyer.
+    create_customer: bool = False
 
 
 @dataclass(frozen=True)

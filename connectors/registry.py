@@ -22,6 +22,7 @@ PLATFORM_CLASSES: list[str] = [
     "connectors.platforms.portal.connector.PortalBackOffice",
     "connectors.platforms.specter.connector.SpecterConnector",
     "connectors.platforms.vendre.connector.VendreConnector",
+    "connectors.platforms.subiekt.connector.SubiektConnector",
 ]
 
 _registry: dict[str, type[Connector]] = {}

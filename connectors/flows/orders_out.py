@@ -40,6 +40,7 @@ from ..transfers import (
     transfer_resend,
     transfer_run_now,
 )
+from .buyers import buyer_bind_after_order, buyer_resolve
 from .customers import customer_card_sync, customer_resolve
 from .mirror import order_upsert
 
@@ -166,18 +167,21 @@ def order_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
         one_time=False,
     )
     problems = validate_order(order, integration=integration) + build_problems
-    if not erp.needs_code_maps:  # a back office that keeps the shop's own codes (the portal's)
-        problems = [p for p in problems if not p.about_codes]
+    problems = [p for p in problems if not p.about_codes or p.about_codes in erp.code_maps]
+    problems += erp.order_problems(record)
     problems += resolved.problems
     if problems:
         raise MappingError(problems)
     # S7: the customer first, then every product of the order, then the order.
-    choice = customer_resolve(order=order, integration=integration, erp=erp)
-    if customer_card_sync(customer=order.customer, integration=integration, erp=erp, number=choice.number):
-        log.request_excerpt = f"customer {choice.number} updated from the shop card; "
+    if erp.customers_with_orders:  # the ERP finds or makes the buyer from the order (Subiekt)
+        choice, create = buyer_resolve(order=order, integration=integration)
+    else:
+        choice, create = customer_resolve(order=order, integration=integration, erp=erp), False
+        if customer_card_sync(customer=order.customer, integration=integration, erp=erp, number=choice.number):
+            log.request_excerpt = f"customer {choice.number} updated from the shop card; "
     if integration.products_to_erp:
         order_products_send(order=order, integration=integration)
-    record = replace(record, customer_no=choice.number, one_time=choice.one_time)
+    record = replace(record, customer_no=choice.number, one_time=choice.one_time, create_customer=create)
 
     log.request_excerpt += _excerpt(record)
     unsettled = transfer.needs_lookup
@@ -194,6 +198,8 @@ def order_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
         )
         raise
     order_bind(order=order, number=number)
+    if erp.customers_with_orders:
+        buyer_bind_after_order(order=order, erp=transfer.connection, record=record)
     return AttemptOutcome.SENT, number
 
 

@@ -44,12 +44,12 @@ def erp_pull_statuses(*, connection: Connection) -> SyncRun:
     erp = erp_connector(connection)
 
     def store(record: ErpOrderStatusRecord) -> tuple[bool, bool]:
-        order = (
-            Order.objects.select_related("shop__integration")
-            .filter(erp_order_no=record.number, shop__integration__erp=connection)
-            .first()
-        )
-        if order is None and record.external_order_no:
+        orders = Order.objects.select_related("shop__integration").filter(shop__integration__erp=connection)
+        if record.number:
+            order = orders.filter(erp_order_no=record.number).first()
+        else:  # a document of the order other than the order itself (Subiekt's WZ, FS): by the shop's number
+            order = orders.filter(number=record.external_order_no).exclude(erp_order_no="").first()
+        if order is None and record.external_order_no and record.number:
             order = order_number_reported(
                 erp=connection, external_order_no=record.external_order_no, number=record.number
             )

@@ -44,7 +44,7 @@ class PortalBackOffice(ErpConnector):
     capabilities = frozenset({Capability.CUSTOMERS, Capability.ITEMS, Capability.SALES_ORDERS,
                               Capability.ORDER_STATUSES})  # fmt: skip
 
-    needs_code_maps = False  # the order documents keep the shop's own methods and VAT rates
+    code_maps = frozenset()  # the order documents keep the shop's own methods and VAT rates
 
     def __init__(self, settings: ConnectionSettings) -> None:
         super().__init__(settings)

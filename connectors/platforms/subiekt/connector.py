@@ -1,0 +1,249 @@
+"""InsERT Subiekt nexo as the ERP, through an HTTP bridge beside it that speaks the Koda Plus bridge
+contract 1.1.0 (seed 002): ZK orders in, stock and prices out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from django.utils.translation import gettext as _
+
+from connectors.base import Capability, ConnectionSettings, ErpConnector
+from connectors.exceptions import AmbiguousError, NotFoundError, PermanentError, Problem, RetryableError
+from connectors.records import (
+    BadRecord,
+    ErpCustomerRecord,
+    ErpOrderStatusRecord,
+    ItemRecord,
+    SalesOrderRecord,
+    StockRecord,
+)
+
+from . import mapping
+from .client import SubiektClient
+
+T = TypeVar("T")
+PAGE = 1000  # the contract's largest page of stock and products
+EVENTS_PAGE = 500  # and of events
+# A snapshot that expires while it is read is read again from its first page, this many times.
+SNAPSHOT_TRIES = 3
+
+
+class SubiektConnector(ErpConnector):
+    """Subiekt nexo over its bridge (``/v1/orders``, ``/v1/stock``, ``/v1/products``, ``/v1/events``).
+
+    ``base_url``: the bridge, e.g. https://subiekt-bridge.example.com/. Credentials: ``secret`` (the
+    HMAC key shared with the bridge) and, behind Cloudflare Access, ``cf_access_client_id`` and
+    ``cf_access_client_secret``. Parameters: ``price_level`` (the price level whose net price goes
+    to the shop; the bridge's first when empty), ``stock_field`` (``quantity``, physical stock, by
+    default; or ``available``, less the ZK reservations), ``read_timeout``.
+
+    The bridge matches order lines to products itself (EAN, then the SKU as the product symbol) and
+    refuses an order with a line it cannot match; it finds or creates the buyer by NIP, and sends an
+    order without one to its retail buyer. So Subiekt has no item or customer read of its own here:
+    an item number is taken as given, and the portal decides the buyer (``customers_with_orders``).
+    A ZK create is idempotent per shop order number; after an unknown outcome it is still looked up
+    first (``GET /v1/orders/{order_id}``).
+    """
+
+    key = "subiekt"
+    label = "InsERT Subiekt (bridge)"
+    capabilities = frozenset(
+        {Capability.SALES_ORDERS, Capability.ORDER_STATUSES, Capability.STOCK, Capability.CHANGED_ITEMS}
+    )
+    product_fields = frozenset({"number", "name", "price_excl_vat", "vat_rate", "ean", "weight", "active"})
+    customers_with_orders = True
+    # Shipping and VAT go as the shop has them; discounts are spread over the lines (gross after
+    # discounts is what the contract takes). Only the payment form must be mapped.
+    code_maps = frozenset({"payment"})
+
+    def __init__(self, settings: ConnectionSettings) -> None:
+        super().__init__(settings)
+        params, creds = settings.parameters, settings.credentials
+        self.client = SubiektClient(
+            settings.base_url,
+            secret=str(creds.get("secret", "")),
+            cf_access_client_id=str(creds.get("cf_access_client_id", "")),
+            cf_access_client_secret=str(creds.get("cf_access_client_secret", "")),
+            limiter=settings.limiter,
+            read_timeout=float(params.get("read_timeout", 60)),
+        )
+        self.price_level = str(params.get("price_level", ""))
+        self.stock_field = "available" if params.get("stock_field") == "available" else "quantity"
+
+    def test(self) -> str:
+        """``GET /v1/health``: the signature is checked, and the answer says whether Subiekt itself
+        is reachable (``degraded`` when only the bridge is) and how far the clocks differ."""
+        health = self.client.call("GET", "/v1/health")
+        if not isinstance(health, dict):
+            raise RetryableError(
+                _("The bridge answered its health check with something else: %(body)s") % {"body": str(health)[:200]}
+            )
+        subiekt: dict[str, Any] = health["subiekt"] if isinstance(health.get("subiekt"), dict) else {}
+        if health.get("status") != "ok" or not subiekt.get("connected"):
+            raise RetryableError(
+                _("The bridge answers, but Subiekt does not: %(error)s") % {"error": subiekt.get("error") or "—"},
+                hint=_("Check that Subiekt and its database are running and the bridge's Sfera login works."),
+            )
+        skew = _skew(health.get("time"))
+        bridge: dict[str, Any] = health["bridge"] if isinstance(health.get("bridge"), dict) else {}
+        return _(
+            "Subiekt reachable through the bridge (contract %(contract)s, company %(company)s, warehouse "
+            "%(warehouse)s); clocks %(skew)s s apart."
+        ) % {
+            "contract": bridge.get("contract") or "1.0",
+            "company": subiekt.get("company") or "—",
+            "warehouse": subiekt.get("warehouse") or "—",
+            "skew": skew if skew is not None else "?",
+        }
+
+    # --- customers and items: the bridge's own matching ------------------------------------------
+
+    def find_customer(self, number: str) -> ErpCustomerRecord | None:
+        """A contractor is addressed by its NIP, which the bridge looks up itself."""
+        return ErpCustomerRecord(number=number, name="") if number else None
+
+    def find_item(self, number: str) -> ItemRecord | None:
+        """The bridge matches a line by EAN, then by symbol, and refuses the order when it cannot:
+        an item number is taken as given (no per-item read exists)."""
+        return ItemRecord(number=number, description="") if number else None
+
+    # --- orders -------------------------------------------------------------------------------------
+
+    def order_problems(self, order: SalesOrderRecord) -> list[Problem]:
+        """A payment method mapped to no form Subiekt has, and quantities in fractions (the contract
+        takes whole units), stop the order before it is sent (C5)."""
+        problems = []
+        if mapping.payment_form(order.payment_method_code) is None:
+            problems.append(
+                Problem(
+                    _("Payment method code '%(code)s' is not a Subiekt payment form.")
+                    % {"code": order.payment_method_code},
+                    _(
+                        "Map the shop's payment method to cash, transfer, card or credit (with days to pay as "
+                        "'transfer:14' or 'credit:30') in the integration's payment method map."
+                    ),
+                    about_codes="payment",
+                )
+            )
+        for line in order.lines:
+            if line.kind == "item" and (line.quantity != line.quantity.to_integral_value() or line.quantity < 1):
+                problems.append(
+                    Problem(
+                        _("Line '%(name)s' has quantity %(quantity)s; the Subiekt bridge takes whole units only.")
+                        % {"name": line.description, "quantity": line.quantity},
+                        _("Sell it in whole units in the shop, or enter this order in Subiekt by hand."),
+                    )
+                )
+        return problems
+
+    def create_sales_order(self, order: SalesOrderRecord) -> str:
+        """``POST /v1/orders``: the ZK, or the one the bridge already made for this order (200). Its
+        full number (``ZK 12/MAG/2026``) is the ERP number. A line the bridge cannot match refuses
+        the whole order, naming the lines' SKUs."""
+        payload = mapping.order_payload(order)
+        try:
+            body = self.client.call("POST", "/v1/orders", body=payload)
+        except PermanentError as exc:
+            if exc.code == "unmatched_lines":
+                skus = mapping.unmatched_skus(getattr(exc, "details", None), exc.message, payload["lines"])
+                exc.message = _("Subiekt has no product for: %(skus)s (%(message)s)") % {
+                    "skus": ", ".join(skus) or _("some lines"),
+                    "message": exc.message,
+                }
+                exc.subject = ", ".join(skus)
+            raise
+        document = mapping.document_of(body)
+        if document is None:
+            raise AmbiguousError(
+                _("The bridge answered the order without a document number: %(body)s") % {"body": str(body)[:300]},
+                hint=_("The ZK may have been made; it is looked up before any new attempt."),
+            )
+        return str(document["number"])
+
+    def find_sales_order(self, external_order_no: str, *, since: dt.datetime | None = None) -> str | None:
+        """``GET /v1/orders/{order_id}``: the ZK the bridge made for this shop order; none (404) means
+        the lookup finished and found nothing."""
+        try:
+            body = self.client.call("GET", f"/v1/orders/{quote(external_order_no, safe='')}")
+        except NotFoundError:
+            return None
+        try:
+            return mapping.order_document(body)
+        except ValueError:
+            raise RetryableError(
+                _("The bridge answered the order lookup with something else: %(body)s") % {"body": str(body)[:200]},
+                hint=_("Temporary or a proxy in the way; the lookup is tried again before any new attempt."),
+            ) from None
+
+    def order_statuses(self, since: dt.datetime | None) -> Iterator[ErpOrderStatusRecord]:
+        """The documents issued and canceled for orders, from the bridge's event feed (ZK, WZ, FS,
+        PA, canceled): every event the bridge keeps (at least 30 days) at or after ``since``."""
+        after = 0
+        for _page in range(10_000):
+            body = self.client.call("GET", "/v1/events", query={"after": after, "limit": EVENTS_PAGE})
+            events = body.get("events") if isinstance(body, dict) else None
+            if not isinstance(events, list):
+                raise RetryableError(_("The bridge answered its event feed with something else."))
+            for event in events:
+                record = mapping.status_of_event(event)
+                if record is not None and (since is None or record.updated_at is None or record.updated_at >= since):
+                    yield record
+            last = body.get("last_id")
+            if not body.get("has_more") or not isinstance(last, int) or last <= after:
+                return
+            after = last
+
+    # --- stock and products (S10, R7) -------------------------------------------------------------
+
+    def stock(self, warehouse: str, items: Sequence[str] = ()) -> Iterator[StockRecord]:
+        """The stock of the bridge's configured warehouses (``warehouse`` is the bridge's choice, not
+        a parameter of the contract), a page of 1 000 at a time from one snapshot; only ``items``."""
+        wanted = set(items)
+        for record in self._snapshot("/v1/stock", lambda body: mapping.stock_page(body, field=self.stock_field)):
+            if not wanted or record.sku in wanted:
+                yield StockRecord(sku=record.sku, quantity=record.quantity, warehouse=warehouse)
+
+    def changed_items(self, since: dt.datetime | None) -> Iterator[ItemRecord | BadRecord]:
+        """Every product with its price in the chosen price level (``GET /v1/products``, the
+        capability ``products`` of a 1.1 bridge): the listing has no "changed since", so all of
+        them, and the engine skips what is up to date."""
+        yield from self._snapshot("/v1/products", lambda body: mapping.products_page(body, level=self.price_level))
+
+    def _snapshot(self, path: str, read: Callable[[Any], tuple[list[T], str | None]]) -> Iterator[T]:
+        """Every page of one snapshot. An expired cursor starts a new snapshot from its first page
+        (what was read already comes again: stock and prices are absolute, so that is harmless)."""
+        for _try in range(SNAPSHOT_TRIES):
+            cursor: str | None = None
+            try:
+                while True:
+                    query: dict[str, Any] = {"limit": PAGE}
+                    if cursor:
+                        query["cursor"] = cursor
+                    body = self.client.call("GET", path, query=query)
+                    try:
+                        records, cursor = read(body)
+                    except ValueError:
+                        raise RetryableError(
+                            _("The bridge answered %(path)s with something else: %(body)s")
+                            % {"path": path, "body": str(body)[:200]}
+                        ) from None
+                    yield from records
+                    if not cursor:
+                        return
+            except RetryableError as exc:
+                if exc.code != "cursor_expired":
+                    raise
+        raise RetryableError(_("The bridge's snapshot of %(path)s kept expiring while it was read.") % {"path": path})
+
+
+def _skew(value: Any) -> int | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        then = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return round(abs((dt.datetime.now(dt.UTC) - then).total_seconds()))

@@ -8,7 +8,8 @@ recipe, for an order's buyer:
 
 1. no buyer, or a private person without a NIP -> the retail buyer;
 2. a NIP on the card must pass its checksum (bad input stops the order with a hint);
-3. bound already (or a NIP typed as the ERP number in the shop) -> that contractor;
+3. a NIP typed as the ERP number in the shop, or bound already to the card's own NIP (or to any,
+   for a card without one) -> that contractor;
 4. a guest with a one-time or default policy -> the retail buyer (C3);
 5. an accountant's decision on a conflict -> merge, add new or one-time (C4);
 6. a known contractor with the same NIP -> it; one or more similar by e-mail, or by name and
@@ -49,8 +50,11 @@ def buyer_resolve(*, order: Order, integration: Integration) -> tuple[CustomerCh
     if customer.erp_customer_no:
         typed = _checked(customer.erp_customer_no, customer=customer)
         return CustomerChoice(typed), typed == own
-    if bound := erp_binding(customer, integration.erp):
+    bound = erp_binding(customer, integration.erp)
+    if bound and (not own or bound == own):
         return CustomerChoice(bound), bound == own
+    # Bound to another NIP than the card's own now: a merge (decided again below, or by policy), or
+    # the buyer's company changed; either way the card's NIP is weighed afresh.
     if not own:
         return RETAIL, False  # a private person: the bridge's contractors are companies (by NIP)
     if customer.is_guest and integration.guest_policy != GuestPolicy.REGULAR:
@@ -135,7 +139,7 @@ def buyers_similar(*, customer: Customer, erp: Connection, tax_id: str) -> list[
 def buyer_bind_after_order(*, order: Order, erp: Connection, record: SalesOrderRecord) -> None:
     """Once the ERP took the order, its buyer is bound to the contractor's NIP: the next order goes
     straight to that contractor, and other buyers like it are offered it as similar."""
-    if order.customer is not None and record.customer_no and not erp_binding(order.customer, erp):
+    if order.customer is not None and record.customer_no and erp_binding(order.customer, erp) != record.customer_no:
         customer_bind(customer=order.customer, erp=erp, number=record.customer_no)
 
 

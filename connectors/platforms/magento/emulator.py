@@ -121,9 +121,11 @@ class MagentoEmulator(Emulator):
         token: str = "demo-integration-token",
         store: str = "default",
         tax_config: TaxConfig | None = None,
+        currency: str = "NOK",
         **kwargs: Any,
     ) -> None:
         self.token = token
+        self.currency = currency
         self.tax_config = tax_config or TaxConfig()
         self.store = store
         self.state = MagentoState()
@@ -191,6 +193,7 @@ class MagentoEmulator(Emulator):
         status: str = "processing",
         address: dict[str, Any] | None = None,
         comment: str = "",
+        taxvat: str = "",
     ) -> dict[str, Any]:
         """Place an order, totalled the way Magento does under this store's tax settings.
 
@@ -297,14 +300,15 @@ class MagentoEmulator(Emulator):
                 "created_at": now,
                 "updated_at": now,
                 "store_id": 1,
-                "order_currency_code": "NOK",
-                "base_currency_code": "NOK",
+                "order_currency_code": self.currency,
+                "base_currency_code": self.currency,
                 "customer_id": customer_id,
                 "customer_is_guest": 0 if customer_id else 1,
                 "customer_email": email,
                 "customer_firstname": first,
                 "customer_lastname": last,
                 "customer_note": comment,
+                **({"customer_taxvat": taxvat} if taxvat else {}),
                 "coupon_code": coupon.code if coupon else None,
                 "discount_description": coupon.code if coupon else None,
                 **{key: float(value) for key, value in money.items()},

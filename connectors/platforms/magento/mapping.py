@@ -106,6 +106,8 @@ def parse_customer(
         first_name=_text(order, "customer_firstname") or (billing.first_name if billing else ""),
         last_name=_text(order, "customer_lastname") or (billing.last_name if billing else ""),
         company=company,
+        # The tax id the buyer gave at checkout (``customer_taxvat``), else the billing address's VAT id.
+        org_no=_text(order, "customer_taxvat") or _vat_id(order.get("billing_address")),
         email=_customer_email(order, customer, billing),
         phone=billing.phone if billing else "",
         erp_customer_no=_custom_attribute(customer, erp_number_attribute) if customer else "",
@@ -114,6 +116,10 @@ def parse_customer(
         delivery=parse_address(_shipping_address(order), "shipping address"),
         updated_at=parse_time(customer.get("updated_at")) if customer else None,
     )
+
+
+def _vat_id(address: Any) -> str:
+    return _text(address, "vat_id") if isinstance(address, Mapping) else ""
 
 
 def _customer_email(order: Mapping[str, Any], customer: Mapping[str, Any] | None, billing) -> str:

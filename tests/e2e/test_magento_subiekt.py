@@ -1,0 +1,290 @@
+"""Magento shop -> InsERT Subiekt through its bridge (seed 002, Koda Plus bridge contract 1.1.0), over
+real sockets: the buyer rules C1-C5 by id, signatures, exactly one ZK however its answer is lost,
+unmatched lines, and stock back to the shop."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from connectors.bindings import erp_binding
+from connectors.emulation import Fault
+from connectors.flows.customers import conflict_resolve
+from connectors.flows.cycles import connection_cycle
+from connectors.flows.orders_in import shop_pull_orders
+from connectors.models import AuthState, Connection, CustomerPolicy, GuestPolicy, Integration, TransferState
+from connectors.platforms.magento.emulator import MagentoEmulator
+from connectors.platforms.subiekt.emulator import SubiektBridgeEmulator
+from connectors.platforms.subiekt.emulator import seed_demo as seed_bridge
+from customers.models import ConflictStatus, CustomerConflict
+from orders.models import Order
+from tests.engine import order_transfer, process_due
+
+pytestmark = pytest.mark.django_db
+
+NIP_NEW = "5261040828"  # valid NIPs Subiekt does not know yet
+NIP_OTHER = "7770002903"
+NIP_SALON = "1234563218"  # the demo bridge's contractor "Salon Ania"
+POZNAN = {"street": ["ul. Długa 5/2"], "postcode": "61-001", "city": "Poznań", "country_id": "PL"}
+
+
+@pytest.fixture
+def bridge():
+    emulator = SubiektBridgeEmulator(secret="bridge-secret-1").start()
+    seed_bridge(emulator)
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def shop():
+    emulator = MagentoEmulator(currency="PLN").start()
+    emulator.add_product("GENSER-BLA", "Sweter wełniany – niebieski, M", "243.09", tax_percent="23", qty=15)
+    emulator.add_product("LUE-01", "Czapka dziergana", "72.36", tax_percent="23", qty=40)
+    emulator.add_product("BOK-01", "Książka", "56.19", tax_percent="5", qty=9)
+    emulator.add_product("NOWY-9", "Produkt, którego Subiekt nie zna", "10.00", tax_percent="23", qty=3)
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def poland(db, bridge, shop) -> Integration:
+    magento = Connection.objects.create(
+        name="Magento PL", role="shop", platform="magento", base_url=shop.base_url,
+        parameters={"stock_api": "legacy"}, credentials={"token": shop.token},
+    )  # fmt: skip
+    subiekt = Connection.objects.create(
+        name="Subiekt", role="erp", platform="subiekt", base_url=bridge.base_url,
+        parameters={"read_timeout": 1, "price_level": "DETAL"}, credentials={"secret": bridge.secret},
+    )  # fmt: skip
+    return Integration.objects.create(
+        shop=magento,
+        erp=subiekt,
+        transfer_statuses=["processing"],
+        payment_method_map={"klarna_kp": "card", "checkmo": "transfer:14", "cashondelivery": "cash"},
+        policy_no_similar=CustomerPolicy.ADD_NEW,
+        policy_one_similar=CustomerPolicy.ASK,
+        guest_policy=GuestPolicy.REGULAR,
+        status_map={"WZ": "complete", "canceled": "canceled"},
+        warehouse_code="MAG",
+    )
+
+
+def place(
+    shop: MagentoEmulator, *, nip: str = "", company: str = "", email: str = "zakupy@example.pl", name="Anna", **kw
+):
+    address = {**POZNAN, "company": company} if company else POZNAN
+    customer = kw.pop("customer_id", None)
+    guest = None if customer else (name, "Kowalska", email)
+    return shop.place_order(
+        items=kw.pop("items", [("LUE-01", 2)]), customer_id=customer, guest=guest, taxvat=nip, address=address,
+        shipping=Decimal("12.19"), shipping_tax=Decimal("23"), **kw,
+    )  # fmt: skip
+
+
+def run(integration: Integration) -> None:
+    shop_pull_orders(connection=integration.shop)
+    process_due()
+
+
+def zk_requests(bridge: SubiektBridgeEmulator) -> list[dict]:
+    return [body for method, path, body in bridge.requests if method == "POST" and path == "/v1/orders"]
+
+
+def test_c1_add_new_sends_the_buyers_nip_and_the_bridge_creates_the_contractor_once(poland, shop, bridge):
+    placed = place(shop, nip="PL 526-104-08-28", company="Dzianiny sp. z o.o.")
+    run(poland)
+    order = Order.objects.get(number=placed["increment_id"])
+    [zk] = bridge.documents("ZK")
+    assert order.erp_order_no == zk["number"] == f"ZK 1/MAG/{dt.date.today().year}"
+    [sent] = zk_requests(bridge)
+    assert sent["buyer"]["nip"] == NIP_NEW and sent["buyer"]["create_if_missing"] is True
+    assert bridge.state.contractors[NIP_NEW]["name"] == "Dzianiny sp. z o.o."
+    assert erp_binding(order.customer, poland.erp) == NIP_NEW  # the next order goes straight to it
+
+    again = place(shop, nip=NIP_NEW, company="Dzianiny sp. z o.o.")
+    run(poland)
+    assert Order.objects.get(number=again["increment_id"]).erp_order_no.startswith("ZK 2/")
+    assert len(bridge.state.contractors) == 2  # Salon Ania and this one: not created twice
+
+
+def test_c1_ask_holds_the_order_as_a_conflict_and_add_new_from_the_order_list_sends_it(poland, shop, bridge):
+    poland.policy_no_similar = CustomerPolicy.ASK
+    poland.save()
+    placed = place(shop, nip=NIP_NEW, company="Dzianiny sp. z o.o.")
+    run(poland)
+    transfer = order_transfer(placed["increment_id"])
+    assert transfer.state == TransferState.CONFLICT and not bridge.documents("ZK")
+    conflict = CustomerConflict.objects.get(status=ConflictStatus.OPEN)
+    assert "No similar customer" in conflict.reason
+
+    conflict_resolve(conflict=conflict, resolution="add_new", user=None)
+    process_due()
+    assert order_transfer(placed["increment_id"]).state == TransferState.SENT
+    [sent] = zk_requests(bridge)
+    assert sent["buyer"] == {**sent["buyer"], "nip": NIP_NEW, "create_if_missing": True}
+
+
+def test_c2_one_similar_contractor_by_e_mail_asks_and_merge_sends_the_order_to_it(poland, shop, bridge):
+    first = place(shop, nip=NIP_SALON, company="Salon Ania sp. z o.o.", email="biuro@salon-ania.pl")
+    run(poland)
+    assert zk_requests(bridge)[0]["buyer"]["nip"] == NIP_SALON  # known to Subiekt: found by its NIP
+    assert Order.objects.get(number=first["increment_id"]).erp_order_no
+
+    # The same buyer's e-mail with another company's NIP: one similar contractor.
+    second = place(shop, nip=NIP_OTHER, company="Ania Kosmetyka", email="biuro@salon-ania.pl", name="Joanna")
+    run(poland)
+    assert order_transfer(second["increment_id"]).state == TransferState.CONFLICT
+    conflict = CustomerConflict.objects.get(status=ConflictStatus.OPEN)
+    assert [c["number"] for c in conflict.candidates] == [NIP_SALON]
+
+    conflict_resolve(conflict=conflict, resolution="merge", user=None)
+    process_due()
+    sent = zk_requests(bridge)[-1]
+    assert sent["buyer"]["nip"] == NIP_SALON and sent["buyer"]["create_if_missing"] is False
+    assert NIP_OTHER not in bridge.state.contractors
+
+
+@pytest.mark.parametrize(("policy", "nip"), [(CustomerPolicy.ADD_NEW, NIP_OTHER), (CustomerPolicy.MERGE, NIP_SALON)])
+def test_c2_one_similar_contractor_by_name_and_address_follows_add_new_or_merge(poland, shop, bridge, policy, nip):
+    poland.policy_one_similar = policy
+    poland.save()
+    place(shop, nip=NIP_SALON, company="Salon Ania sp. z o.o.", email="a@salon-ania.pl")
+    run(poland)
+    # Another buyer (name, e-mail and NIP) for a company of the same name at the same address.
+    place(shop, nip=NIP_OTHER, company="Salon Ania sp. z o.o.", email="b@salon-ania.pl", name="Joanna")
+    run(poland)
+    assert zk_requests(bridge)[-1]["buyer"]["nip"] == nip
+    assert not CustomerConflict.objects.exists()
+
+
+@pytest.mark.parametrize(("policy", "buyer"), [(GuestPolicy.ONE_TIME, None), (GuestPolicy.REGULAR, NIP_NEW)])
+def test_c3_a_guest_company_becomes_a_contractor_or_goes_to_the_one_time_retail_buyer(
+    poland, shop, bridge, policy, buyer
+):
+    poland.guest_policy = policy
+    poland.save()
+    place(shop, nip=NIP_NEW, company="Dzianiny sp. z o.o.")
+    run(poland)
+    [sent] = zk_requests(bridge)
+    assert (sent["buyer"] or {}).get("nip") == buyer
+    assert sent["invoice"]["tax_id"] == NIP_NEW  # the invoice data travel either way
+
+
+def test_c3_a_private_buyer_without_a_nip_goes_to_the_retail_buyer_with_their_address(poland, shop, bridge):
+    placed = place(shop)
+    run(poland)
+    [sent] = zk_requests(bridge)
+    assert sent["buyer"] is None and sent["billing_address"]["city"] == "Poznań"
+    assert Order.objects.get(number=placed["increment_id"]).erp_order_no.startswith("ZK ")
+
+
+def test_a_nip_with_a_wrong_check_digit_stops_the_order_with_a_hint_and_nothing_is_sent(poland, shop, bridge):
+    placed = place(shop, nip="5261040829", company="Dzianiny sp. z o.o.")
+    run(poland)
+    transfer = order_transfer(placed["increment_id"])
+    assert transfer.state == TransferState.NEEDS_ATTENTION
+    assert "5261040829" in transfer.last_error and "check digit" in transfer.last_error
+    assert "customer card" in transfer.last_hint
+    assert not zk_requests(bridge)
+
+
+def test_c5_an_unmapped_payment_method_or_one_mapped_to_no_payment_form_blocks_the_order(poland, shop, bridge):
+    unmapped = place(shop, payment="banktransfer")
+    poland.payment_method_map = {**poland.payment_method_map, "klarna_kp": "przelew"}
+    poland.save()
+    wrong_form = place(shop)
+    run(poland)
+    first, second = order_transfer(unmapped["increment_id"]), order_transfer(wrong_form["increment_id"])
+    assert first.state == second.state == TransferState.NEEDS_ATTENTION
+    assert "banktransfer" in first.last_error and "payment method map" in first.last_hint
+    assert "przelew" in second.last_error and "cash, transfer, card or credit" in second.last_hint
+    assert first.error_source == second.error_source == "validation"  # the "errors" column
+    assert not zk_requests(bridge)
+
+
+def test_c5_a_missing_document_definition_in_subiekt_is_a_sync_error_and_a_resend_sends_it(poland, shop, bridge):
+    bridge.zk_definition = False
+    placed = place(shop)
+    run(poland)
+    transfer = order_transfer(placed["increment_id"])
+    assert transfer.state == TransferState.NEEDS_ATTENTION and transfer.error_source == "sync"
+    assert "Brak definicji dokumentu ZK" in transfer.last_error and "document definition" in transfer.last_hint
+    assert not bridge.documents("ZK")
+
+    bridge.zk_definition = True
+    from connectors.transfers import transfer_resend
+
+    transfer_resend(transfer_ids=[transfer.pk])
+    process_due()
+    assert order_transfer(placed["increment_id"]).state == TransferState.SENT and len(bridge.documents("ZK")) == 1
+
+
+def test_a_wrong_secret_refused_by_the_bridge_is_a_credentials_problem_with_a_hint(poland, shop, bridge):
+    poland.erp.credentials = {"secret": "not-the-bridges"}
+    poland.erp.save()
+    placed = place(shop)
+    run(poland)
+    erp = Connection.objects.get(pk=poland.erp_id)
+    assert erp.auth_state == AuthState.NEEDS_CREDENTIALS
+    assert "shared secret" in erp.auth_hint
+    assert order_transfer(placed["increment_id"]).state != TransferState.SENT and not bridge.documents("ZK")
+
+
+def test_a_clock_more_than_five_minutes_off_is_named_as_the_cause(poland, shop, bridge):
+    bridge.clock_offset = 400
+    run_cycle = connection_cycle(connection=poland.erp)  # the ERP's cycle reads the stock first
+    erp = Connection.objects.get(pk=poland.erp_id)
+    assert erp.auth_state == AuthState.NEEDS_CREDENTIALS and "clock" in erp.auth_hint
+    assert run_cycle is not None
+
+
+@pytest.mark.parametrize("fault", ["timeout_after_store", "drop_after_store", "error_after_store"])
+def test_v1_a_zk_stored_whose_answer_is_lost_is_looked_up_and_made_exactly_once(poland, shop, bridge, fault):
+    bridge.inject(Fault(kind=fault, method="POST", path=r"^/v1/orders$", delay=2.5, status=502))
+    placed = place(shop)
+    run(poland)
+    transfer = order_transfer(placed["increment_id"])
+    assert transfer.state == TransferState.UNKNOWN and len(bridge.documents("ZK")) == 1
+    transfer.__class__.objects.filter(pk=transfer.pk).update(next_attempt_at=dt.datetime.now(dt.UTC))
+    process_due()
+    order = Order.objects.get(number=placed["increment_id"])
+    [zk] = bridge.documents("ZK")
+    assert order.erp_order_no == zk["number"]
+    assert bridge.calls["GET /v1/orders/{id}"] == 1  # looked up, found: not created again
+    assert len(zk_requests(bridge)) == 1
+
+
+def test_lines_subiekt_cannot_match_need_attention_naming_their_skus(poland, shop, bridge):
+    placed = place(shop, items=[("LUE-01", 1), ("NOWY-9", 2)])
+    run(poland)
+    transfer = order_transfer(placed["increment_id"])
+    assert transfer.state == TransferState.NEEDS_ATTENTION
+    assert "NOWY-9" in transfer.last_error and "LUE-01" not in transfer.last_error.split(":")[1]
+    assert "create them in Subiekt" in transfer.last_hint
+    assert not bridge.documents("ZK")
+
+
+def test_r7_stock_changed_in_subiekt_reaches_the_magento_shop(poland, shop, bridge):
+    connection_cycle(connection=poland.shop)  # products mirrored
+    connection_cycle(connection=poland.erp)
+    process_due()
+    assert shop.stock_of("LUE-01") == Decimal("40")
+    bridge.set_stock("LUE-01", 7)
+    connection_cycle(connection=poland.erp)
+    process_due()
+    assert shop.stock_of("LUE-01") == Decimal("7")
+    assert shop.stock_of("GENSER-BLA") == Decimal("15")
+
+
+def test_s11_a_wz_issued_in_subiekt_moves_the_shop_order_on_through_the_event_feed(poland, shop, bridge):
+    placed = place(shop)
+    run(poland)
+    bridge.issue_wz(placed["increment_id"])
+    connection_cycle(connection=poland.erp)
+    process_due()
+    order = Order.objects.get(number=placed["increment_id"])
+    assert order.erp_status == "WZ"
+    assert shop.state.orders[placed["entity_id"]]["status"] == "complete"

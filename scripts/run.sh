@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The portal on this machine: SQLite, django-q2 ORM broker, web server, a
-# qcluster and the demo emulators (Magento, ShopRenter and Vendre shops, Visma.net and Specter ERPs, Bring, Nexi Checkout) together.
+# qcluster and the demo emulators (Magento, ShopRenter and Vendre shops, Visma.net, Specter and Subiekt
+# (its bridge) ERPs, Bring, Nexi Checkout) together.
 # Ctrl-C stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,8 @@ NETS_PORT=${NETS_PORT:-8105}
 SHOPRENTER_PORT=${SHOPRENTER_PORT:-8106}
 SPECTER_PORT=${SPECTER_PORT:-8107}
 VENDRE_PORT=${VENDRE_PORT:-8108}
+SUBIEKT_PORT=${SUBIEKT_PORT:-8109}
+MAGENTO_PL_PORT=${MAGENTO_PL_PORT:-8110}
 DEMO_ERP=${DEMO_ERP:-visma}   # visma (emulator) or tryton (a real Tryton 8.2, built on first use)
 
 pids=()
@@ -41,6 +44,8 @@ $PY -m connectors.platforms.nets_easy.emulator --port "$NETS_PORT" --demo & pids
 $PY -m connectors.platforms.shoprenter.emulator --port "$SHOPRENTER_PORT" --demo & pids+=($!)
 $PY -m connectors.platforms.specter.emulator --port "$SPECTER_PORT" --demo & pids+=($!)
 $PY -m connectors.platforms.vendre.emulator --port "$VENDRE_PORT" --demo & pids+=($!)
+$PY -m connectors.platforms.subiekt.emulator --port "$SUBIEKT_PORT" --demo & pids+=($!)
+$PY -m connectors.platforms.magento.emulator --port "$MAGENTO_PL_PORT" --demo-poland & pids+=($!)
 if [ "$DEMO_ERP" = tryton ]; then
   $PY -m sync_portal.peers.tryton --port "$TRYTON_PORT" --demo > tryton-demo.log 2>&1 & pids+=($!)
   echo "Building, starting and seeding Tryton on port $TRYTON_PORT (about a minute) ..."
@@ -54,7 +59,8 @@ $PY manage.py migrate --noinput
 $PY manage.py install_schedules
 $PY manage.py setup_demo --erp "$DEMO_ERP" --visma-port "$VISMA_PORT" --magento-port "$MAGENTO_PORT" \
   --tryton-port "$TRYTON_PORT" --bring-port "$BRING_PORT" --nets-port "$NETS_PORT" \
-  --shoprenter-port "$SHOPRENTER_PORT" --specter-port "$SPECTER_PORT" --vendre-port "$VENDRE_PORT" --portal-url "http://127.0.0.1:${PORT}"
+  --shoprenter-port "$SHOPRENTER_PORT" --specter-port "$SPECTER_PORT" --vendre-port "$VENDRE_PORT" \
+  --subiekt-port "$SUBIEKT_PORT" --magento-pl-port "$MAGENTO_PL_PORT" --portal-url "http://127.0.0.1:${PORT}"
 $PY manage.py ensure_admin --base-url "http://127.0.0.1:${PORT}"
 
 $PY manage.py qcluster & pids+=($!)

@@ -208,3 +208,47 @@ def configure_demo_sweden(
         },
     )
     return integration
+
+
+def configure_demo_poland(*, magento_url: str, magento_token: str, bridge_url: str, bridge_secret: str) -> Integration:
+    """The Polish demo (seed 002): a Magento shop in PLN and InsERT Subiekt through its bridge (the
+    bridge emulator, Koda Plus contract 1.1.0). A new company is added, one similar to a known one
+    is asked about, guests without a NIP go to the retail buyer. Idempotent."""
+    shop, _ = Connection.objects.update_or_create(
+        name="Demo Magento shop (PL)",
+        defaults={
+            "role": Role.SHOP,
+            "platform": "magento",
+            "base_url": magento_url,
+            "parameters": {"stock_api": "legacy"},
+            "sync_interval": 5,
+        },
+    )
+    shop.replace_credentials({"token": magento_token})
+    shop.save()
+    erp, _ = Connection.objects.update_or_create(
+        name="Demo Subiekt (bridge)",
+        defaults={
+            "role": Role.ERP,
+            "platform": "subiekt",
+            "base_url": bridge_url,
+            "parameters": {"price_level": "DETAL"},
+            "sync_interval": 5,
+        },
+    )
+    erp.replace_credentials({"secret": bridge_secret})
+    erp.save()
+    integration, _ = Integration.objects.update_or_create(
+        shop=shop,
+        defaults={
+            "erp": erp,
+            "transfer_statuses": ["processing"],
+            "payment_method_map": {"klarna_kp": "card", "checkmo": "transfer:14", "cashondelivery": "cash"},
+            "policy_no_similar": "add_new",
+            "policy_one_similar": "ask",
+            "guest_policy": "regular",
+            "status_map": {"WZ": "complete", "canceled": "canceled"},
+            "warehouse_code": "MAG",
+        },
+    )
+    return integration

@@ -4,7 +4,13 @@ from types import SimpleNamespace
 
 from django.core.management.base import BaseCommand
 
-from sync_portal.demo import configure_demo, configure_demo_backoffice, configure_demo_services, configure_demo_sweden
+from sync_portal.demo import (
+    configure_demo,
+    configure_demo_backoffice,
+    configure_demo_poland,
+    configure_demo_services,
+    configure_demo_sweden,
+)
 
 
 class Command(BaseCommand):
@@ -20,6 +26,8 @@ class Command(BaseCommand):
         parser.add_argument("--shoprenter-port", type=int, default=8106)
         parser.add_argument("--specter-port", type=int, default=8107)
         parser.add_argument("--vendre-port", type=int, default=8108)
+        parser.add_argument("--subiekt-port", type=int, default=8109)
+        parser.add_argument("--magento-pl-port", type=int, default=8110)
         parser.add_argument("--portal-url", default="http://127.0.0.1:8000", help="where the shops reach the portal")
 
     def handle(
@@ -34,6 +42,8 @@ class Command(BaseCommand):
         shoprenter_port: int,
         specter_port: int,
         vendre_port: int,
+        subiekt_port: int,
+        magento_pl_port: int,
         portal_url: str,
         **options,
     ):
@@ -68,3 +78,10 @@ class Command(BaseCommand):
             specter={"sbm_id": "4711", "api_user_id": "webapi", "api_user_key": "user-key-123"},
         )
         self.stdout.write(f"Demo: {sweden} (Vendre on port {vendre_port}, Specter on port {specter_port})")
+        poland = configure_demo_poland(
+            magento_url=f"http://127.0.0.1:{magento_pl_port}/rest/default/V1/",
+            magento_token="demo-integration-token",
+            bridge_url=f"http://127.0.0.1:{subiekt_port}/",
+            bridge_secret="demo-bridge-secret",
+        )
+        self.stdout.write(f"Demo: {poland} (Magento on port {magento_pl_port}, Subiekt bridge on port {subiekt_port})")

@@ -901,14 +901,50 @@ def place_first_demo_orders(emulator: MagentoEmulator, customers: dict[str, int]
     )
 
 
+def seed_demo_poland(emulator: MagentoEmulator) -> None:
+    """The Polish demo shop (seed 002, with Subiekt): the Subiekt demo's symbols as SKUs, Polish VAT,
+    and its first orders: a company Subiekt knows, a new company, a private buyer, a NIP with a wrong
+    check digit, a product Subiekt does not have, a company like a known one (a conflict)."""
+    emulator.add_product("GENSER-BLA", "Sweter wełniany – niebieski, M", "243.09", tax_percent="23", qty=15)
+    emulator.add_product("GENSER-ROD", "Sweter wełniany – czerwony, L", "243.09", tax_percent="23", qty=6)
+    emulator.add_product("LUE-01", "Czapka dziergana", "72.36", tax_percent="23", qty=40)
+    emulator.add_product("BOK-01", "Książka „Wzory z Setesdal”", "56.19", tax_percent="5", qty=9)
+    emulator.add_product("NOWY-9", "Produkt, którego Subiekt nie zna", "10.00", tax_percent="23", qty=3)
+    poznan = {"street": ["ul. Długa 5/2"], "postcode": "61-001", "city": "Poznań", "country_id": "PL"}
+    kw: dict[str, Any] = {"shipping": Decimal("12.19"), "shipping_tax": Decimal("23")}
+    salon = ("Anna", "Kowalska", "biuro@salon-ania.pl")
+    emulator.place_order(
+        items=[("GENSER-BLA", 2)], guest=salon, taxvat="1234563218", payment="checkmo",
+        address={**poznan, "company": "Salon Ania sp. z o.o."}, **kw,
+    )  # fmt: skip
+    emulator.place_order(
+        items=[("LUE-01", 3), ("BOK-01", 1)], guest=("Piotr", "Nowak", "zakupy@dzianiny.pl"), taxvat="5261040828",
+        address={**poznan, "street": ["ul. Półwiejska 2"], "company": "Dzianiny sp. z o.o."}, **kw,
+    )  # fmt: skip
+    emulator.place_order(items=[("LUE-01", 1)], guest=("Łucja", "Wiśniewska", "lucja@example.pl"), address=poznan, **kw)
+    emulator.place_order(
+        items=[("GENSER-ROD", 1)], guest=("Jan", "Zieliński", "jan@zielinski.pl"), taxvat="5261040829",
+        address={**poznan, "company": "Zieliński i S-ka"}, **kw,
+    )  # fmt: skip
+    emulator.place_order(items=[("NOWY-9", 1)], guest=("Ewa", "Mazur", "ewa@example.pl"), address=poznan, **kw)
+    # Salon Ania's e-mail with another company's NIP: one similar contractor, an accountant decides.
+    emulator.place_order(
+        items=[("LUE-01", 2)], guest=("Joanna", "Kowalska", "biuro@salon-ania.pl"), taxvat="7770002903",
+        address={**poznan, "company": "Ania Kosmetyka"}, **kw,
+    )  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8102)
     parser.add_argument("--demo", action="store_true", help="seed the catalogue and place orders every few seconds")
+    parser.add_argument("--demo-poland", action="store_true", help="the Polish demo shop (PLN) beside Subiekt")
     parser.add_argument("--every", type=float, default=6.0)
     parser.add_argument("--products", type=int, default=0, help="a catalogue of this many simple products (benchmarks)")
     args = parser.parse_args()
-    emulator = MagentoEmulator(port=args.port)
+    emulator = MagentoEmulator(port=args.port, currency="PLN" if args.demo_poland else "NOK")
+    if args.demo_poland:
+        seed_demo_poland(emulator)
     for n in range(args.products):
         emulator.add_product(f"BENCH-{n:06d}", f"Vare {n}", Decimal(100 + n % 900), qty=n % 40)
     if args.demo:

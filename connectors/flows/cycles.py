@@ -24,7 +24,7 @@ from ..services import (
 )
 from .catalogue import erp_pull_items, shop_pull_products
 from .customers import shop_pull_customers
-from .documents import erp_pull_shipments
+from .documents import erp_pull_invoices, erp_pull_shipments
 from .orders_in import shop_pull_codes, shop_pull_orders
 from .statuses import erp_pull_statuses
 from .stock import erp_sync_stock
@@ -68,6 +68,11 @@ def connection_cycle(*, connection: Connection) -> list[SyncRun]:
                 and connection.integrations_as_erp.filter(documents_source="erp").exists()
             ):
                 runs.append(erp_pull_shipments(connection=connection))
+            if (
+                Capability.INVOICES in capabilities
+                and connection.integrations_as_erp.filter(documents_source="erp").exists()
+            ):
+                runs.append(erp_pull_invoices(connection=connection))
         return runs
     finally:
         connection_cycle_release(connection_id=connection.pk)

@@ -212,8 +212,11 @@ def _order_quantities(
 ) -> dict[int, Decimal]:
     """The ERP's (item number, quantity) as quantities of the order's lines, never more than ``left``.
 
-    An item the order does not carry (freight, a packing material) is left out.
+    An item the order does not carry (freight, a packing material) is left out. No lines at all: the
+    whole of what is left (an ERP whose documents cover whole orders, Subiekt's WZ and FS).
     """
+    if not lines:
+        return {pk: quantity for pk, quantity in left.items() if quantity > 0}
     chosen: dict[int, Decimal] = {}
     for item_no, quantity in lines:
         for line in order.lines.filter(pk__in=left).select_related("product"):

@@ -288,3 +288,42 @@ def test_s11_a_wz_issued_in_subiekt_moves_the_shop_order_on_through_the_event_fe
     order = Order.objects.get(number=placed["increment_id"])
     assert order.erp_status == "WZ"
     assert shop.state.orders[placed["entity_id"]]["status"] == "complete"
+
+
+def test_m2_m3_a_wz_and_an_fs_issued_in_subiekt_become_the_orders_shipment_and_invoice_in_the_shop(
+    poland, shop, bridge
+):
+    poland.documents_source = "erp"
+    poland.save()
+    placed = place(shop, items=[("LUE-01", 2), ("BOK-01", 1)])
+    run(poland)
+    bridge.issue_wz(placed["increment_id"])
+    bridge.issue_sales_document(placed["increment_id"], "FS")
+    connection_cycle(connection=poland.erp)
+    process_due()
+    order = Order.objects.get(number=placed["increment_id"])
+    [shipment] = order.shipments.all()
+    [invoice] = order.invoices.all()
+    assert shipment.number.startswith("WZ 1/MAG/") and invoice.number.startswith("FS 1/MAG/")
+    assert sorted(line.quantity for line in shipment.lines.all()) == [1, 2]  # the whole order
+    assert sorted(line.quantity for line in invoice.lines.all() if not line.is_freight) == [1, 2]
+    assert invoice.gross_total == order.grand_total  # freight on the (only) invoice
+    connection_cycle(connection=poland.erp)  # read again: nothing made twice
+    assert order.shipments.count() == 1 and order.invoices.count() == 1
+    assert shop.calls["POST /rest/default/V1/order/{id}/ship"] == 1  # recorded in the shop
+    assert shop.calls["POST /rest/default/V1/order/{id}/invoice"] == 1
+
+
+def test_the_event_feed_is_read_from_the_cycles_cursor_on_not_from_its_first_event(poland, shop, bridge):
+    from connectors.services import erp_connector
+
+    old = (dt.datetime.now(dt.UTC) - dt.timedelta(days=3)).isoformat().replace("+00:00", "Z")
+    for n in range(1, 3001):  # three days of stock events the bridge still keeps
+        bridge.state.events.append({"id": n, "type": "stock.changed", "occurred_at": old, "data": {"symbols": []}})
+    placed = place(shop)
+    run(poland)  # its ZK's event is the 3001st
+    bridge.calls.clear()
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)
+    records = list(erp_connector(poland.erp).order_statuses(since))
+    assert [(r.external_order_no, r.status) for r in records] == [(placed["increment_id"], "ZK")]
+    assert bridge.calls["GET /v1/events"] <= 6  # halving to the cursor, then one page (not 7 pages of 500)

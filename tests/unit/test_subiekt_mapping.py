@@ -226,3 +226,17 @@ def test_display_id_is_the_numbers_digits():
     assert mapping.display_id("000000123") == 123
     assert mapping.display_id("SR-2026-0042") == 42
     assert mapping.display_id("ABC") == 0
+
+
+def test_m2_m3_a_wz_is_a_shipment_and_an_fs_an_invoice_of_the_whole_order():
+    events = load("events.response.json")["events"]
+    shipment = mapping.shipment_of_event(events[1])
+    assert (shipment.number, shipment.order_reference, shipment.sales_order_no, shipment.lines) == (
+        "WZ 311/MAG/2026",
+        "order_01JDEMO0000000000000000001",
+        "ZK 128/MAG/2026",
+        (),
+    )
+    invoice = mapping.invoice_of_event(events[2])
+    assert (invoice.number, invoice.external_id, invoice.lines) == ("FS 87/MAG/2026", "FS:48402", ())
+    assert mapping.shipment_of_event(events[0]) is None and mapping.invoice_of_event(events[3]) is None

@@ -15,7 +15,9 @@ from connectors.exceptions import AmbiguousError, NotFoundError, PermanentError,
 from connectors.records import (
     BadRecord,
     ErpCustomerRecord,
+    ErpInvoiceRecord,
     ErpOrderStatusRecord,
+    ErpShipmentRecord,
     ItemRecord,
     SalesOrderRecord,
     StockRecord,
@@ -51,7 +53,14 @@ class SubiektConnector(ErpConnector):
     key = "subiekt"
     label = "InsERT Subiekt (bridge)"
     capabilities = frozenset(
-        {Capability.SALES_ORDERS, Capability.ORDER_STATUSES, Capability.STOCK, Capability.CHANGED_ITEMS}
+        {
+            Capability.SALES_ORDERS,
+            Capability.ORDER_STATUSES,
+            Capability.STOCK,
+            Capability.CHANGED_ITEMS,
+            Capability.SHIPMENTS,
+            Capability.INVOICES,
+        }
     )
     product_fields = frozenset({"number", "name", "price_excl_vat", "vat_rate", "ean", "weight", "active"})
     customers_with_orders = True
@@ -180,21 +189,65 @@ class SubiektConnector(ErpConnector):
 
     def order_statuses(self, since: dt.datetime | None) -> Iterator[ErpOrderStatusRecord]:
         """The documents issued and canceled for orders, from the bridge's event feed (ZK, WZ, FS,
-        PA, canceled): every event the bridge keeps (at least 30 days) at or after ``since``."""
-        after = 0
+        PA, canceled), from ``since`` on."""
+        for event in self._events(since):
+            record = mapping.status_of_event(event)
+            if record is not None:
+                yield record
+
+    def done_shipments(self, since: dt.datetime | None) -> Iterator[ErpShipmentRecord]:
+        """Each WZ (the goods released, whole orders: the contract's version 1 releases the whole ZK),
+        whether the warehouse issued it in Subiekt or the bridge did."""
+        for event in self._events(since):
+            record = mapping.shipment_of_event(event)
+            if record is not None:
+                yield record
+
+    def done_invoices(self, since: dt.datetime | None) -> Iterator[ErpInvoiceRecord]:
+        """Each sales document (FS or PA) issued for an order: one per order, for the whole of it."""
+        for event in self._events(since):
+            record = mapping.invoice_of_event(event)
+            if record is not None:
+                yield record
+
+    def _events(self, since: dt.datetime | None) -> Iterator[dict[str, Any]]:
+        """The feed's events from ``since`` on (those with an older time are skipped). The feed is
+        read by id only: when it holds more than a page, the first id at ``since`` is found by
+        halving (a call per halving) instead of reading every event the bridge keeps."""
+        after = self._event_id_before(since) if since is not None else 0
         for _page in range(10_000):
             body = self.client.call("GET", "/v1/events", query={"after": after, "limit": EVENTS_PAGE})
             events = body.get("events") if isinstance(body, dict) else None
             if not isinstance(events, list):
                 raise RetryableError(_("The bridge answered its event feed with something else."))
             for event in events:
-                record = mapping.status_of_event(event)
-                if record is not None and (since is None or record.updated_at is None or record.updated_at >= since):
-                    yield record
+                when = mapping.event_time(event)
+                if isinstance(event, dict) and (since is None or when is None or when >= since):
+                    yield event
             last = body.get("last_id")
             if not body.get("has_more") or not isinstance(last, int) or last <= after:
                 return
             after = last
+
+    def _event_id_before(self, since: dt.datetime) -> int:
+        """An event id before ``since`` (0 when none is known): the reading starts after it."""
+        first = self.client.call("GET", "/v1/events", query={"after": 0, "limit": 1})
+        head = first.get("head_id") if isinstance(first, dict) else None
+        if not isinstance(head, int) or not first.get("has_more") or head <= EVENTS_PAGE:
+            return 0
+        low, high = 0, head
+        while high - low > EVENTS_PAGE:
+            middle = (low + high) // 2
+            body = self.client.call("GET", "/v1/events", query={"after": middle, "limit": 1})
+            events = body.get("events") if isinstance(body, dict) else None
+            if not isinstance(events, list) or not events:
+                return low
+            when = mapping.event_time(events[0])
+            if when is not None and when < since:
+                low = max(low, int(events[0].get("id", middle)))
+            else:
+                high = middle
+        return low
 
     # --- stock and products (S10, R7) -------------------------------------------------------------
 

@@ -152,6 +152,11 @@ class SubiektBridgeEmulator(Emulator):
         with self.lock:
             return self._wz(self.state.orders[order_id], source="subiekt")
 
+    def issue_sales_document(self, order_id: str, kind: str = "FS") -> dict[str, Any]:
+        """Someone issues the order's FS (or PA) in Subiekt itself: published as an event."""
+        with self.lock:
+            return self._sales_document(self.state.orders[order_id], kind, source="subiekt")
+
     def documents(self, kind: str = "ZK") -> list[dict[str, Any]]:
         with self.lock:
             return [d for o in self.state.orders.values() for d in o["documents"] if d["kind"] == kind]
@@ -333,12 +338,7 @@ class SubiektBridgeEmulator(Emulator):
             if existing is not None:
                 warnings = [] if existing["kind"] == kind.upper() else [f"The order already has {existing['number']}."]
                 return Reply(200, {"order_id": order_id, "created": False, "document": existing, "warnings": warnings})
-            source = next((d for d in order["documents"] if d["kind"] == "WZ"), order["documents"][0])
-            document = self._document(kind.upper(), related=[{"kind": source["kind"], "number": source["number"]}])
-            if kind == "fs":
-                document["ksef_number"] = None
-            order["documents"].append(document)
-            self._event("document.issued", {"order_id": order_id, "source": "bridge", "document": document})
+            document = self._sales_document(order, kind.upper(), source="bridge")
             return Reply(201, {"order_id": order_id, "created": True, "document": document, "warnings": []})
 
     # --- listings --------------------------------------------------------------------------------------
@@ -489,6 +489,17 @@ class SubiektBridgeEmulator(Emulator):
             "stock.changed",
             {"source": source, "symbols": sorted({self._match(li) for li in order["request"]["lines"]})},
         )
+        return document
+
+    def _sales_document(self, order: dict[str, Any], kind: str, *, source: str) -> dict[str, Any]:
+        """The FS or PA of an order, from its WZ when it has one, from its ZK otherwise."""
+        base = next((d for d in order["documents"] if d["kind"] == "WZ"), order["documents"][0])
+        document = self._document(kind, related=[{"kind": base["kind"], "number": base["number"]}])
+        if kind == "FS":
+            document["ksef_number"] = None
+        order["documents"].append(document)
+        order_id = order["request"]["order_id"]
+        self._event("document.issued", {"order_id": order_id, "source": source, "document": document})
         return document
 
     def _reserved(self) -> dict[str, int]:

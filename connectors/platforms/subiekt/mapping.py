@@ -32,7 +32,9 @@ from typing import Any
 
 from connectors.records import (
     AddressRecord,
+    ErpInvoiceRecord,
     ErpOrderStatusRecord,
+    ErpShipmentRecord,
     ItemRecord,
     SalesOrderLineRecord,
     SalesOrderRecord,
@@ -387,6 +389,64 @@ def status_of_event(event: dict[str, Any]) -> ErpOrderStatusRecord | None:
         status=status,
         updated_at=_parse_time(event.get("occurred_at")),
     )
+
+
+def _issued(event: Any, kinds: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """(data, document) of a ``document.issued`` event for an order, of one of ``kinds``."""
+    if not isinstance(event, dict) or event.get("type") != "document.issued":
+        return None
+    data = event.get("data")
+    if not isinstance(data, dict) or not data.get("order_id"):
+        return None
+    document = data.get("document")
+    if not isinstance(document, dict) or str(document.get("kind", "")).upper() not in kinds:
+        return None
+    return (data, document) if document.get("number") else None
+
+
+def _related_zk(document: dict[str, Any]) -> str:
+    for related in document.get("related") or []:
+        if isinstance(related, dict) and str(related.get("kind", "")).upper() == "ZK":
+            return str(related.get("number") or "")
+    return ""
+
+
+def shipment_of_event(event: Any) -> ErpShipmentRecord | None:
+    """A WZ issued for an order as the portal's shipment of the whole order (no lines: the
+    contract's WZ releases the whole ZK)."""
+    issued = _issued(event, ("WZ",))
+    if issued is None:
+        return None
+    data, document = issued
+    return ErpShipmentRecord(
+        external_id=f"WZ:{document.get('id') or document['number']}",
+        number=str(document["number"]),
+        order_reference=str(data["order_id"]),
+        sales_order_no=_related_zk(document),
+        lines=(),
+        updated_at=event_time(event),
+    )
+
+
+def invoice_of_event(event: Any) -> ErpInvoiceRecord | None:
+    """An FS or PA issued for an order as the portal's invoice of the whole order (one sales
+    document per order, the contract says)."""
+    issued = _issued(event, ("FS", "PA"))
+    if issued is None:
+        return None
+    data, document = issued
+    return ErpInvoiceRecord(
+        external_id=f"{document['kind']}:{document.get('id') or document['number']}",
+        number=str(document["number"]),
+        order_reference=str(data["order_id"]),
+        sales_order_no=_related_zk(document),
+        lines=(),
+        updated_at=event_time(event),
+    )
+
+
+def event_time(event: Any) -> dt.datetime | None:
+    return _parse_time(event.get("occurred_at")) if isinstance(event, dict) else None
 
 
 # --- helpers --------------------------------------------------------------------------------------

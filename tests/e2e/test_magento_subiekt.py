@@ -327,3 +327,15 @@ def test_the_event_feed_is_read_from_the_cycles_cursor_on_not_from_its_first_eve
     records = list(erp_connector(poland.erp).order_statuses(since))
     assert [(r.external_order_no, r.status) for r in records] == [(placed["increment_id"], "ZK")]
     assert bridge.calls["GET /v1/events"] <= 6  # halving to the cursor, then one page (not 7 pages of 500)
+
+
+def test_r7_a_price_changed_in_subiekts_price_level_reaches_magento_as_its_net_price(poland, shop, bridge):
+    connection_cycle(connection=poland.shop)  # products mirrored
+    connection_cycle(connection=poland.erp)
+    process_due()
+    bridge.set_price("LUE-01", "110.70")  # gross, 23 % VAT: 90.00 net
+    connection_cycle(connection=poland.erp)
+    process_due()
+    assert shop.state.products["LUE-01"].price == Decimal("90.00")
+    [(_, _, body)] = [r for r in shop.requests if r[1].endswith("/products/base-prices")][-1:]
+    assert [p["sku"] for p in body["prices"]] == ["LUE-01"]

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -131,9 +131,16 @@ class Connector:
     # The platform calls a URL of the portal when something changed (Specter's callbacks): a
     # person gives it the connection's secret URL, which only nudges a cycle (connectors.webhooks).
     callbacks: ClassVar[bool] = False
+    # What the portal answers a callback it accepted: (status, content type, body).
+    callback_reply: ClassVar[tuple[int, str, str]] = (200, "text/plain; charset=utf-8", "1;Done")
 
     def __init__(self, settings: ConnectionSettings) -> None:
         self.settings = settings
+
+    def callback_accepted(self, *, method: str, target: str, headers: Mapping[str, str], body: bytes) -> bool:
+        """Whether a callback to the connection's secret URL is the platform's own (a platform that
+        signs its callbacks checks the signature here); the secret URL alone by default."""
+        return True
 
     def test(self) -> str:
         """Make one authenticated read with fresh credentials; return a short description."""

@@ -7,8 +7,9 @@ of its body and acted on once; acting means queuing a pull of the shop's
 orders, which re-reads them from the API. The minute's schedule pulls anyway,
 so a lost webhook only delays an order until then.
 
-An ERP connection's secret URL takes its callbacks (``GET``, Specter's ``calltype``): they
-queue the ERP's cycle, which reads its change lists.
+An ERP connection's secret URL takes its callbacks (``GET``, Specter's ``calltype``; the Subiekt
+bridge's signed ``POST`` "events available"): they queue the ERP's cycle, which reads its change
+lists or event feed. A platform that signs its callbacks has the signature checked too.
 """
 
 from __future__ import annotations
@@ -61,7 +62,19 @@ def erp_callback(request: HttpRequest, connection: Connection) -> HttpResponse:
     2 invoice, 3 order deleted, 4 order changed, 5 article changed). Only a nudge: the ERP's cycle
     is queued, which reads its change lists (a cycle already running is not started twice).
     Answered ``1;Done`` as Specter's callers answer it."""
+    from .services import connector_for
+
+    connector = connector_for(connection)
+    body = request.body[:MAX_BODY]
+    if not connector.callback_accepted(
+        method=request.method or "GET", target=request.get_full_path(), headers=request.headers, body=body
+    ):
+        logger.warning("Callback refused for %s: its signature does not match", connection)
+        return JsonResponse(
+            {"error": {"code": "invalid_signature", "message": "Signature refused.", "retryable": False}}, status=401
+        )
     calltype = request.GET.get("calltype", "")[:4]
     enqueue("connectors.tasks.run_cycle", connection.pk)
     logger.info("Callback from %s (calltype %s): cycle queued", connection, calltype or "-")
-    return HttpResponse("1;Done", content_type="text/plain; charset=utf-8")
+    status, content_type, reply = connector.callback_reply
+    return HttpResponse(reply, status=status, content_type=content_type)

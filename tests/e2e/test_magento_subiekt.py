@@ -339,3 +339,40 @@ def test_r7_a_price_changed_in_subiekts_price_level_reaches_magento_as_its_net_p
     assert shop.state.products["LUE-01"].price == Decimal("90.00")
     [(_, _, body)] = [r for r in shop.requests if r[1].endswith("/products/base-prices")][-1:]
     assert [p["sku"] for p in body["prices"]] == ["LUE-01"]
+
+
+def test_the_bridges_signed_events_nudge_queues_the_subiekt_cycle_and_a_bad_signature_is_refused(
+    poland, admin_client, client, django_capture_on_commit_callbacks, monkeypatch
+):
+    import hashlib
+    import hmac
+    import json
+    import time
+
+    queued: list[tuple] = []
+    monkeypatch.setattr("django_q.tasks.async_task", lambda *args, **kwargs: queued.append(args))
+    answer = admin_client.post(
+        "/admin/connectors/connection/",
+        {"action": "new_callback_url", "_selected_action": [poland.erp.pk]},
+        follow=True,
+    )
+    [message] = [str(m) for m in answer.context["messages"]]
+    url = message.split(": ", 1)[1].split(" ")[0].replace("http://testserver", "")
+    body = json.dumps({"type": "events.available", "last_id": 44}).encode()
+    stamp = int(time.time())
+
+    def signed(secret: str, at: int = stamp) -> str:
+        digest = hmac.new(secret.encode(), f"{at}.POST.{url}.".encode() + body, hashlib.sha256).hexdigest()
+        return f"t={at},v1={digest}"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ok = client.post(
+            url, body, content_type="application/json", headers={"X-Koda-Signature": signed("bridge-secret-1")}
+        )
+    assert ok.status_code == 202
+    assert queued == [("connectors.tasks.run_cycle", poland.erp.pk)]
+    wrong = client.post(url, body, content_type="application/json", headers={"X-Koda-Signature": signed("other")})
+    stale = client.post(
+        url, body, content_type="application/json", headers={"X-Koda-Signature": signed("bridge-secret-1", stamp - 400)}
+    )
+    assert wrong.status_code == stale.status_code == 401 and len(queued) == 1

@@ -4,7 +4,8 @@ contract 1.1.0 (seed 002): ZK orders in, stock and prices out."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -64,6 +65,10 @@ class SubiektConnector(ErpConnector):
     )
     product_fields = frozenset({"number", "name", "price_excl_vat", "vat_rate", "ean", "weight", "active"})
     customers_with_orders = True
+    # The bridge's webhook (capability "webhook"): a signed "events available" nudge to the
+    # connection's secret URL, answered 202; the cycle then reads the feed and the stock.
+    callbacks = True
+    callback_reply = (202, "application/json", '{"detail": "Accepted"}')
     # Shipping and VAT go as the shop has them; discounts are spread over the lines (gross after
     # discounts is what the contract takes). Only the payment form must be mapped.
     code_maps = frozenset({"payment"})
@@ -107,6 +112,18 @@ class SubiektConnector(ErpConnector):
             "warehouse": subiekt.get("warehouse") or "—",
             "skew": skew if skew is not None else "?",
         }
+
+    def callback_accepted(self, *, method: str, target: str, headers: Mapping[str, str], body: bytes) -> bool:
+        """The bridge signs its nudge like every request: the HMAC of ``<t>.<METHOD>.<path and
+        query>.<raw body>`` with the shared secret, at most 300 s old."""
+        return mapping.signature_valid(
+            header=headers.get(mapping.SIGNATURE_HEADER, ""),
+            secret=self.client.secret,
+            method=method,
+            target=target,
+            body=body,
+            now=time.time(),
+        )
 
     # --- customers and items: the bridge's own matching ------------------------------------------
 

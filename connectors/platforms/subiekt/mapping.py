@@ -43,6 +43,7 @@ from connectors.records import (
 
 CONTRACT_VERSION = "1.1.0"
 SIGNATURE_HEADER = "X-Koda-Signature"
+TOLERANCE = 300  # seconds a signature's timestamp may be off the receiver's clock
 CENT = Decimal("0.01")
 PRICE = Decimal("0.0001")
 HUNDRED = Decimal("100")
@@ -62,6 +63,24 @@ def signature(*, secret: str, timestamp: int, method: str, target: str, body: by
     message = f"{timestamp}.{method.upper()}.{target}.".encode() + body
     digest = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
     return f"t={timestamp},v1={digest}"
+
+
+def signature_valid(*, header: str, secret: str, method: str, target: str, body: bytes, now: float) -> bool:
+    """Whether ``header`` signs this request with ``secret``, at most ``TOLERANCE`` seconds from
+    ``now`` (the contract: constant-time comparison, several ``v1`` allowed, unknown schemes
+    ignored)."""
+    stamp, given = "", []
+    for part in header.split(","):
+        key, _sep, value = part.strip().partition("=")
+        if key == "t":
+            stamp = value
+        elif key == "v1" and re.fullmatch(r"[0-9a-fA-F]{64}", value):
+            given.append(value.lower())
+    if not secret or not stamp.isdigit() or not given or abs(now - int(stamp)) > TOLERANCE:
+        return False
+    expected = signature(secret=secret, timestamp=int(stamp), method=method, target=target, body=body)
+    digest = expected.rsplit("=", 1)[1]
+    return any(hmac.compare_digest(digest, candidate) for candidate in given)
 
 
 # --- orders ---------------------------------------------------------------------------------------

@@ -56,6 +56,10 @@ class ExternalRef(models.Model):
             ),
             models.UniqueConstraint(fields=["connection", "content_type", "object_id"], name="uniq_ref_local_object"),
         ]
+        # Every lookup by remote id, shared or not: the unique index above covers only unshared
+        # rows, so without this one each import read every binding of the connection (100 000
+        # products: 15 ms a lookup, growing with the catalogue).
+        indexes = [models.Index(fields=["connection", "content_type", "external_id"], name="ref_external_id_idx")]
         verbose_name = _("external reference")
 
     def __str__(self) -> str:

@@ -85,6 +85,7 @@ class Capability(enum.StrEnum):
     UPDATE_ITEMS = "update_items"  # shop changes and renames reach the ERP item (S1, S4)
     SHIPMENTS = "shipments"  # shipments made in the ERP come back to the portal and the shop (M3)
     INVOICES = "invoices"  # invoices made in the ERP come back to the portal and the shop (M2)
+    CANCEL_ORDERS = "cancel_orders"  # an order canceled in the portal is canceled in the ERP (M1)
     # Payment providers
     REFUNDS = "refunds"  # credit notes refunded online (M4)
     # Carriers
@@ -322,6 +323,12 @@ class ErpConnector(Connector):
         raise NotImplementedError
 
     def order_statuses(self, since: dt.datetime | None) -> Iterable[ErpOrderStatusRecord]:
+        raise NotImplementedError
+
+    def cancel_sales_order(self, number: str, *, external_order_no: str, reason: str) -> str:
+        """Cancel the ERP's sales order of a canceled shop order (CANCEL_ORDERS, M1); idempotent.
+        Returns what a person should know (work left to do by hand in the ERP), or "". Raises a
+        refusal with a hint when the ERP no longer allows it (goods already released)."""
         raise NotImplementedError
 
     def done_invoices(self, since: dt.datetime | None) -> Iterable[ErpInvoiceRecord]:

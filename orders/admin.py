@@ -421,11 +421,19 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Cancel the selected orders"), permissions=["cancel"])
     def cancel(self, request: HttpRequest, queryset) -> None:
+        """Cancel each order here and queue its cancellation in the ERP where it can be (after commit)."""
+        from django.db import transaction
+
+        from connectors.flows.cancellations import order_cancel_in_erp
+
         for order in queryset:
             try:
-                order.cancel(by=request.user)
+                with transaction.atomic():
+                    order.cancel(by=request.user)
             except OrderRefused as exc:
                 self.message_user(request, f"{exc.message} {exc.hint}", messages.ERROR)
+                continue
+            transaction.on_commit(lambda order=order: order_cancel_in_erp(order=order))
 
     def resend_view(self, request: HttpRequest, order_id: int):
         """Confirm (GET) and resend (POST) one order's transfer: what the red cross opens."""

@@ -20,6 +20,7 @@ Importing this package registers every transfer handler.
 
 from . import (  # noqa: F401
     backoffice,
+    cancellations,
     carriers,
     catalogue,
     customers,

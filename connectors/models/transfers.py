@@ -29,6 +29,7 @@ class TransferKind(models.TextChoices):
     CREDIT_NOTE = "credit_note", _("Credit note")
     REFUND = "refund", _("Online refund")
     CARRIER_BOOKING = "carrier_booking", _("Carrier booking")
+    ORDER_CANCEL = "order_cancel", _("Order cancellation")
 
 
 class TransferState(models.TextChoices):

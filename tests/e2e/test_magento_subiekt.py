@@ -376,3 +376,25 @@ def test_the_bridges_signed_events_nudge_queues_the_subiekt_cycle_and_a_bad_sign
         url, body, content_type="application/json", headers={"X-Koda-Signature": signed("bridge-secret-1", stamp - 400)}
     )
     assert wrong.status_code == stale.status_code == 401 and len(queued) == 1
+
+
+def test_m1_an_order_canceled_in_the_portal_cancels_its_zk_and_once_goods_left_asks_for_a_return(
+    poland, shop, bridge, admin_client, django_capture_on_commit_callbacks
+):
+    from connectors.models import Transfer, TransferKind
+
+    kept, released = place(shop), place(shop, items=[("BOK-01", 1)])
+    run(poland)
+    bridge.issue_wz(released["increment_id"])
+    orders = Order.objects.filter(number__in=[kept["increment_id"], released["increment_id"]])
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            "/admin/orders/order/", {"action": "cancel", "_selected_action": [o.pk for o in orders]}, follow=True
+        )
+    process_due()
+    cancels = {t.object_id: t for t in Transfer.objects.filter(connection=poland.erp, kind=TransferKind.ORDER_CANCEL)}
+    first, second = (cancels[Order.objects.get(number=p["increment_id"]).pk] for p in (kept, released))
+    assert first.state == TransferState.SENT
+    assert bridge.state.orders[kept["increment_id"]]["documents"][0]["status"] == "canceled"
+    assert second.state == TransferState.NEEDS_ATTENTION and "return" in second.last_hint
+    assert bridge.state.orders[released["increment_id"]]["canceled"] is False

@@ -61,6 +61,7 @@ class SubiektConnector(ErpConnector):
             Capability.CHANGED_ITEMS,
             Capability.SHIPMENTS,
             Capability.INVOICES,
+            Capability.CANCEL_ORDERS,
         }
     )
     product_fields = frozenset({"number", "name", "price_excl_vat", "vat_rate", "ean", "weight", "active"})
@@ -203,6 +204,25 @@ class SubiektConnector(ErpConnector):
                 _("The bridge answered the order lookup with something else: %(body)s") % {"body": str(body)[:200]},
                 hint=_("Temporary or a proxy in the way; the lookup is tried again before any new attempt."),
             ) from None
+
+    def cancel_sales_order(self, number: str, *, external_order_no: str, reason: str) -> str:
+        """``POST /v1/orders/{order_id}/cancel``: canceled, already canceled or nothing to cancel. The
+        bridge does what Sfera allows and says when the warehouse must finish by hand; a ZK whose
+        goods left (a WZ) is refused as ``document_locked`` (a return, then)."""
+        body = self.client.call(
+            "POST", f"/v1/orders/{quote(external_order_no, safe='')}/cancel", body={"reason": reason}
+        )
+        if not isinstance(body, dict) or body.get("status") not in ("canceled", "already_canceled", "not_found"):
+            raise AmbiguousError(
+                _("The bridge answered the cancellation with something else: %(body)s") % {"body": str(body)[:200]},
+                hint=_("It is sent again: a second cancellation is answered 'already canceled'."),
+            )
+        if body.get("manual_action_required"):
+            return _("Subiekt: finish the cancellation of %(number)s by hand. %(message)s") % {
+                "number": number,
+                "message": body.get("message") or "",
+            }
+        return str(body.get("message") or body["status"])
 
     def order_statuses(self, since: dt.datetime | None) -> Iterator[ErpOrderStatusRecord]:
         """The documents issued and canceled for orders, from the bridge's event feed (ZK, WZ, FS,

@@ -10,28 +10,16 @@ this process's peak resident memory (what the pull holds at once, not the catalo
 
 from __future__ import annotations
 
-import os
 import resource
 import socket
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or (
-    f"sqlite:///{tempfile.mkdtemp(prefix='sync-portal-bench-')}/bench.sqlite3"
-)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sync_portal.settings")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
+from _env import ROOT, fresh_database, setup  # noqa: E402
 
-import django  # noqa: E402
+DATABASE = setup()
 
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
 
 from connectors.flows.catalogue import shop_pull_products  # noqa: E402
 from connectors.models import Connection  # noqa: E402
@@ -45,9 +33,7 @@ def free_port() -> int:
 
 
 def main(total: int) -> None:
-    if os.environ.get("BENCH_DATABASE_URL"):
-        call_command("migrate", verbosity=0)
-    call_command("flush", interactive=False, verbosity=0)
+    fresh_database()
     port = free_port()
     emulator = subprocess.Popen(
         [sys.executable, "-m", "connectors.platforms.magento.emulator", "--port", str(port), "--products", str(total)],
@@ -72,7 +58,7 @@ def main(total: int) -> None:
         emulator.terminate()
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     mirrored = Product.objects.filter(shop=shop).count()
-    database = "postgres" if os.environ.get("BENCH_DATABASE_URL") else "sqlite"
+    database = DATABASE
     print(
         f"products={total} mirrored={mirrored} status={run.status} seconds={seconds:.0f} "
         f"products_per_s={mirrored / seconds:.0f} peak_rss_mib={peak_mib:.0f} database={database}"

@@ -24,17 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or (
-    f"sqlite:///{tempfile.mkdtemp(prefix='sync-portal-bench-')}/bench.sqlite3"
-)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sync_portal.settings")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
+from _env import fresh_database, setup  # noqa: E402
 
-import django  # noqa: E402
-
-django.setup()
+DATABASE = setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -50,9 +42,7 @@ from tests.processes import QCluster  # noqa: E402
 
 
 def main(count: int, every: float, seed: int) -> None:
-    call_command("migrate", verbosity=0)
-    if os.environ.get("BENCH_DATABASE_URL"):
-        call_command("flush", interactive=False, verbosity=0)
+    fresh_database()
     call_command("install_schedules", verbosity=0)
     magento = MagentoEmulator().start()
     customers = seed_magento(magento)
@@ -102,7 +92,7 @@ def main(count: int, every: float, seed: int) -> None:
     print(
         f"orders={count} every_s={every} seed={seed} arrived={len(latencies)} lost={len(placed)} "
         f"order_interval_s=60 latency_p50_s={statistics.median(latencies):.1f} latency_p95_s={p95:.1f} "
-        f"latency_max_s={latencies[-1]:.1f} database={os.environ['DATABASE_URL'].split(':', 1)[0]}"
+        f"latency_max_s={latencies[-1]:.1f} database={DATABASE}"
     )
 
 

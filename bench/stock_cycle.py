@@ -13,26 +13,14 @@ quantities) and its shop writes (batch calls) are counted. Ends with one line of
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
-import tempfile
 import time
 from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or (
-    f"sqlite:///{tempfile.mkdtemp(prefix='sync-portal-bench-')}/bench.sqlite3"
-)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sync_portal.settings")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
+from _env import fresh_database, setup  # noqa: E402
 
-import django  # noqa: E402
+DATABASE = setup()
 
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
 
 from connectors.flows.batches import batch_push  # noqa: E402
 from connectors.flows.stock import erp_sync_stock  # noqa: E402
@@ -47,9 +35,7 @@ def erp_reads(visma: VismaEmulator) -> int:
 
 
 def main(skus: int, percent: float) -> None:
-    call_command("migrate", verbosity=0)
-    if os.environ.get("BENCH_DATABASE_URL"):
-        call_command("flush", interactive=False, verbosity=0)
+    fresh_database()
     visma = VismaEmulator().start()
     shoprenter = ShopRenterEmulator(rate_per_second=1000).start()
     numbers = [f"SKU-{n:06d}" for n in range(skus)]

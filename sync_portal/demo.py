@@ -170,24 +170,17 @@ def configure_demo_sweden(
 ) -> Integration:
     """The demo Vendre shop and Specter ERP (seed 001), both emulators: orders with their customer and
     products first, stock, article changes and statuses back. Idempotent."""
-    shop, _ = Connection.objects.update_or_create(
-        name="Demo Vendre shop",
-        defaults={"role": Role.SHOP, "platform": "vendre", "base_url": vendre_url, "sync_interval": 5},
-    )
-    shop.replace_credentials({"api_key": vendre_key})
-    shop.save()
-    erp, _ = Connection.objects.update_or_create(
-        name="Demo Specter",
-        defaults={
-            "role": Role.ERP,
-            "platform": "specter",
-            "base_url": specter_url,
-            "parameters": {"sbm_id": specter["sbm_id"]},
-            "sync_interval": 5,
-        },
-    )
-    erp.replace_credentials({k: v for k, v in specter.items() if k != "sbm_id"})
-    erp.save()
+    shop = _demo_connection(
+        "Demo Vendre shop",
+        credentials={"api_key": vendre_key},
+        role=Role.SHOP, platform="vendre", base_url=vendre_url, sync_interval=5,
+    )  # fmt: skip
+    erp = _demo_connection(
+        "Demo Specter",
+        credentials={k: v for k, v in specter.items() if k != "sbm_id"},
+        role=Role.ERP, platform="specter", base_url=specter_url, parameters={"sbm_id": specter["sbm_id"]},
+        sync_interval=5,
+    )  # fmt: skip
     integration, _ = Integration.objects.update_or_create(
         shop=shop,
         defaults={
@@ -214,30 +207,16 @@ def configure_demo_poland(*, magento_url: str, magento_token: str, bridge_url: s
     """The Polish demo (seed 002): a Magento shop in PLN and InsERT Subiekt through its bridge (the
     bridge emulator, Koda Plus contract 1.1.0). A new company is added, one similar to a known one
     is asked about, guests without a NIP go to the retail buyer. Idempotent."""
-    shop, _ = Connection.objects.update_or_create(
-        name="Demo Magento shop (PL)",
-        defaults={
-            "role": Role.SHOP,
-            "platform": "magento",
-            "base_url": magento_url,
-            "parameters": {"stock_api": "legacy"},
-            "sync_interval": 5,
-        },
-    )
-    shop.replace_credentials({"token": magento_token})
-    shop.save()
-    erp, _ = Connection.objects.update_or_create(
-        name="Demo Subiekt (bridge)",
-        defaults={
-            "role": Role.ERP,
-            "platform": "subiekt",
-            "base_url": bridge_url,
-            "parameters": {"price_level": "DETAL"},
-            "sync_interval": 5,
-        },
-    )
-    erp.replace_credentials({"secret": bridge_secret})
-    erp.save()
+    shop = _demo_connection(
+        "Demo Magento shop (PL)",
+        credentials={"token": magento_token},
+        role=Role.SHOP, platform="magento", base_url=magento_url, parameters={"stock_api": "legacy"}, sync_interval=5,
+    )  # fmt: skip
+    erp = _demo_connection(
+        "Demo Subiekt (bridge)",
+        credentials={"secret": bridge_secret},
+        role=Role.ERP, platform="subiekt", base_url=bridge_url, parameters={"price_level": "DETAL"}, sync_interval=5,
+    )  # fmt: skip
     integration, _ = Integration.objects.update_or_create(
         shop=shop,
         defaults={
@@ -252,3 +231,11 @@ def configure_demo_poland(*, magento_url: str, magento_token: str, bridge_url: s
         },
     )
     return integration
+
+
+def _demo_connection(name: str, *, credentials: dict[str, str], **fields: Any) -> Connection:
+    """Create or update one demo connection by name, its credentials encrypted as usual."""
+    connection, _ = Connection.objects.update_or_create(name=name, defaults=fields)
+    connection.replace_credentials(credentials)
+    connection.save()
+    return connection

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from stdnum.eu import vat
 from stdnum.pl import nip
 
-from customers.models import ConflictStatus, Customer, CustomerConflict, Resolution
+from customers.models import Customer, Resolution
 from orders.models import Order
 
 from ..bindings import ct, erp_binding
@@ -34,7 +34,7 @@ from ..exceptions import MappingError, Problem
 from ..models import Connection, CustomerPolicy, ExternalRef, GuestPolicy, Integration
 from ..records import ErpCustomerRecord, SalesOrderRecord
 from ..transfers import ConflictPending
-from .customers import CustomerChoice, _norm, conflict_open, customer_bind
+from .customers import CustomerChoice, _norm, conflict_decision, conflict_open, customer_bind
 
 RETAIL = CustomerChoice("", one_time=True)
 
@@ -60,11 +60,7 @@ def buyer_resolve(*, order: Order, integration: Integration) -> tuple[CustomerCh
     if customer.is_guest and integration.guest_policy != GuestPolicy.REGULAR:
         return RETAIL, False
 
-    decided = (
-        CustomerConflict.objects.filter(customer=customer, erp=integration.erp, status=ConflictStatus.RESOLVED)
-        .order_by("-resolved_at")
-        .first()
-    )
+    decided = conflict_decision(customer=customer, erp=integration.erp)
     if decided is not None:
         if decided.resolution == Resolution.MERGE:
             return CustomerChoice(decided.merged_with_no), False

@@ -92,11 +92,7 @@ def customer_resolve(*, order: Order, integration: Integration, erp: ErpConnecto
     if customer.is_guest and integration.guest_policy == GuestPolicy.ONE_TIME:
         return customer_one_time(customer=customer, integration=integration, erp=erp, why="The buyer is a guest")
 
-    decided = (
-        CustomerConflict.objects.filter(customer=customer, erp=integration.erp, status=ConflictStatus.RESOLVED)
-        .order_by("-resolved_at")
-        .first()
-    )
+    decided = conflict_decision(customer=customer, erp=integration.erp)
     if decided is not None:
         if decided.resolution == Resolution.MERGE:
             return customer_bind(customer=customer, erp=integration.erp, number=decided.merged_with_no)
@@ -137,6 +133,15 @@ def customer_resolve(*, order: Order, integration: Integration, erp: ErpConnecto
     raise ConflictPending(
         _("%(situation)s: %(customer)s waits for a decision (add new / merge / one-time).")
         % {"situation": situation, "customer": customer}
+    )
+
+
+def conflict_decision(*, customer: Customer, erp: Connection) -> CustomerConflict | None:
+    """The accountant's latest decision on this customer's conflict with this ERP, if any (C4)."""
+    return (
+        CustomerConflict.objects.filter(customer=customer, erp=erp, status=ConflictStatus.RESOLVED)
+        .order_by("-resolved_at")
+        .first()
     )
 
 

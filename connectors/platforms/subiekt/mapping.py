@@ -28,7 +28,7 @@ import hmac
 import re
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from connectors.records import (
     AddressRecord,
@@ -40,6 +40,8 @@ from connectors.records import (
     SalesOrderRecord,
     StockRecord,
 )
+
+_Doc = TypeVar("_Doc", ErpShipmentRecord, ErpInvoiceRecord)
 
 CONTRACT_VERSION = "1.1.0"
 SIGNATURE_HEADER = "X-Koda-Signature"
@@ -433,29 +435,22 @@ def _related_zk(document: dict[str, Any]) -> str:
 def shipment_of_event(event: Any) -> ErpShipmentRecord | None:
     """A WZ issued for an order as the portal's shipment of the whole order (no lines: the
     contract's WZ releases the whole ZK)."""
-    issued = _issued(event, ("WZ",))
-    if issued is None:
-        return None
-    data, document = issued
-    return ErpShipmentRecord(
-        external_id=f"WZ:{document.get('id') or document['number']}",
-        number=str(document["number"]),
-        order_reference=str(data["order_id"]),
-        sales_order_no=_related_zk(document),
-        lines=(),
-        updated_at=event_time(event),
-    )
+    return _document_record(event, ("WZ",), ErpShipmentRecord)
 
 
 def invoice_of_event(event: Any) -> ErpInvoiceRecord | None:
     """An FS or PA issued for an order as the portal's invoice of the whole order (one sales
     document per order, the contract says)."""
-    issued = _issued(event, ("FS", "PA"))
+    return _document_record(event, ("FS", "PA"), ErpInvoiceRecord)
+
+
+def _document_record(event: Any, kinds: tuple[str, ...], record: type[_Doc]) -> _Doc | None:
+    issued = _issued(event, kinds)
     if issued is None:
         return None
     data, document = issued
-    return ErpInvoiceRecord(
-        external_id=f"{document['kind']}:{document.get('id') or document['number']}",
+    return record(
+        external_id=f"{str(document['kind']).upper()}:{document.get('id') or document['number']}",
         number=str(document["number"]),
         order_reference=str(data["order_id"]),
         sales_order_no=_related_zk(document),

@@ -398,3 +398,12 @@ def test_m1_an_order_canceled_in_the_portal_cancels_its_zk_and_once_goods_left_a
     assert bridge.state.orders[kept["increment_id"]]["documents"][0]["status"] == "canceled"
     assert second.state == TransferState.NEEDS_ATTENTION and "return" in second.last_hint
     assert bridge.state.orders[released["increment_id"]]["canceled"] is False
+
+
+def test_a_contract_1_0_bridge_without_product_listing_still_gives_stock_and_the_cycle_succeeds(poland, shop, bridge):
+    bridge.capabilities = ("orders", "fulfillments", "stock", "events")
+    connection_cycle(connection=poland.shop)
+    runs = connection_cycle(connection=poland.erp)
+    process_due()
+    assert all(run.status == "ok" for run in runs), [(run.kind, run.error) for run in runs]
+    assert shop.stock_of("LUE-01") == Decimal("40")

@@ -4,6 +4,7 @@ contract 1.1.0 (seed 002): ZK orders in, stock and prices out."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
@@ -28,6 +29,7 @@ from . import mapping
 from .client import SubiektClient
 
 T = TypeVar("T")
+logger = logging.getLogger("connectors.subiekt")
 PAGE = 1000  # the contract's largest page of stock and products
 EVENTS_PAGE = 500  # and of events
 # A snapshot that expires while it is read is read again from its first page, this many times.
@@ -143,7 +145,7 @@ class SubiektConnector(ErpConnector):
         """A payment method mapped to no form Subiekt has, and quantities in fractions (the contract
         takes whole units), stop the order before it is sent (C5)."""
         problems = []
-        if mapping.payment_form(order.payment_method_code) is None:
+        if order.payment_method_code and mapping.payment_form(order.payment_method_code) is None:
             problems.append(
                 Problem(
                     _("Payment method code '%(code)s' is not a Subiekt payment form.")
@@ -300,7 +302,11 @@ class SubiektConnector(ErpConnector):
         """Every product with its price in the chosen price level (``GET /v1/products``, the
         capability ``products`` of a 1.1 bridge): the listing has no "changed since", so all of
         them, and the engine skips what is up to date."""
-        yield from self._snapshot("/v1/products", lambda body: mapping.products_page(body, level=self.price_level))
+        try:
+            yield from self._snapshot("/v1/products", lambda body: mapping.products_page(body, level=self.price_level))
+        except NotFoundError:
+            # A 1.0 bridge (no capability "products"): prices stay as they are; stock still comes.
+            logger.info("The Subiekt bridge at %s lists no products (contract 1.0)", self.client.base_url)
 
     def _snapshot(self, path: str, read: Callable[[Any], tuple[list[T], str | None]]) -> Iterator[T]:
         """Every page of one snapshot. An expired cursor starts a new snapshot from its first page

@@ -10,7 +10,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-from connectors.platforms.subiekt import mapping
+from connectors.platforms.subiekt import feed, mapping
 from connectors.records import AddressRecord, SalesOrderLineRecord, SalesOrderRecord
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "subiekt"
@@ -191,26 +191,26 @@ def test_error_bodies_are_read_by_code_and_retryable():
 
 
 def test_s10_stock_is_the_physical_quantity_unless_available_is_chosen():
-    records, cursor = mapping.stock_page(load("stock.response.json"), field="quantity")
+    records, cursor = feed.stock_page(load("stock.response.json"), field="quantity")
     assert [(r.sku, r.quantity) for r in records] == [("KR-050", 37), ("TN-200", 12), ("SR-030", 0)]
     assert cursor is None
-    available, _ = mapping.stock_page(load("stock.response.json"), field="available")
+    available, _ = feed.stock_page(load("stock.response.json"), field="available")
     assert available[0].quantity == 35
 
 
 def test_s5_products_carry_the_net_price_of_the_chosen_level():
-    records, _ = mapping.products_page(load("products.response.json"), level="HURT")
+    records, _ = feed.products_page(load("products.response.json"), level="HURT")
     kr, tn, probka = records
     assert (kr.number, kr.price_excl_vat, kr.vat_rate, kr.ean) == ("KR-050", D("58.47"), D("23"), "5901234123457")
     assert tn.price_excl_vat == D("35.77")
     assert probka.active is False and probka.price_excl_vat is None  # no price in the level: left as it is
-    first_level, _ = mapping.products_page(load("products.response.json"), level="")
+    first_level, _ = feed.products_page(load("products.response.json"), level="")
     assert first_level[0].price_excl_vat == D("73.09")  # the first level the bridge lists
 
 
 def test_s11_the_event_feed_gives_each_orders_documents_as_its_status():
     events = load("events.response.json")["events"]
-    records = [mapping.status_of_event(e) for e in events]
+    records = [feed.status_of_event(e) for e in events]
     assert [(r.status, r.number) if r else None for r in records] == [
         ("ZK", "ZK 128/MAG/2026"),
         ("WZ", ""),
@@ -219,7 +219,7 @@ def test_s11_the_event_feed_gives_each_orders_documents_as_its_status():
     ]
     assert records[1].external_order_no == "order_01JDEMO0000000000000000001"
     canceled = {**events[0], "type": "document.canceled"}
-    assert mapping.status_of_event(canceled).status == "canceled"
+    assert feed.status_of_event(canceled).status == "canceled"
 
 
 def test_display_id_is_the_numbers_digits():
@@ -230,13 +230,13 @@ def test_display_id_is_the_numbers_digits():
 
 def test_m2_m3_a_wz_is_a_shipment_and_an_fs_an_invoice_of_the_whole_order():
     events = load("events.response.json")["events"]
-    shipment = mapping.shipment_of_event(events[1])
+    shipment = feed.shipment_of_event(events[1])
     assert (shipment.number, shipment.order_reference, shipment.sales_order_no, shipment.lines) == (
         "WZ 311/MAG/2026",
         "order_01JDEMO0000000000000000001",
         "ZK 128/MAG/2026",
         (),
     )
-    invoice = mapping.invoice_of_event(events[2])
+    invoice = feed.invoice_of_event(events[2])
     assert (invoice.number, invoice.external_id, invoice.lines) == ("FS 87/MAG/2026", "FS:48402", ())
-    assert mapping.shipment_of_event(events[0]) is None and mapping.invoice_of_event(events[3]) is None
+    assert feed.shipment_of_event(events[0]) is None and feed.invoice_of_event(events[3]) is None

@@ -25,7 +25,7 @@ from connectors.records import (
     StockRecord,
 )
 
-from . import mapping
+from . import feed, mapping
 from .client import SubiektClient
 
 T = TypeVar("T")
@@ -230,7 +230,7 @@ class SubiektConnector(ErpConnector):
         """The documents issued and canceled for orders, from the bridge's event feed (ZK, WZ, FS,
         PA, canceled), from ``since`` on."""
         for event in self._events(since):
-            record = mapping.status_of_event(event)
+            record = feed.status_of_event(event)
             if record is not None:
                 yield record
 
@@ -238,14 +238,14 @@ class SubiektConnector(ErpConnector):
         """Each WZ (the goods released, whole orders: the contract's version 1 releases the whole ZK),
         whether the warehouse issued it in Subiekt or the bridge did."""
         for event in self._events(since):
-            record = mapping.shipment_of_event(event)
+            record = feed.shipment_of_event(event)
             if record is not None:
                 yield record
 
     def done_invoices(self, since: dt.datetime | None) -> Iterator[ErpInvoiceRecord]:
         """Each sales document (FS or PA) issued for an order: one per order, for the whole of it."""
         for event in self._events(since):
-            record = mapping.invoice_of_event(event)
+            record = feed.invoice_of_event(event)
             if record is not None:
                 yield record
 
@@ -260,7 +260,7 @@ class SubiektConnector(ErpConnector):
             if not isinstance(events, list):
                 raise RetryableError(_("The bridge answered its event feed with something else."))
             for event in events:
-                when = mapping.event_time(event)
+                when = feed.event_time(event)
                 if isinstance(event, dict) and (since is None or when is None or when >= since):
                     yield event
             last = body.get("last_id")
@@ -281,7 +281,7 @@ class SubiektConnector(ErpConnector):
             events = body.get("events") if isinstance(body, dict) else None
             if not isinstance(events, list) or not events:
                 return low
-            when = mapping.event_time(events[0])
+            when = feed.event_time(events[0])
             if when is not None and when < since:
                 low = max(low, int(events[0].get("id", middle)))
             else:
@@ -294,7 +294,7 @@ class SubiektConnector(ErpConnector):
         """The stock of the bridge's configured warehouses (``warehouse`` is the bridge's choice, not
         a parameter of the contract), a page of 1 000 at a time from one snapshot; only ``items``."""
         wanted = set(items)
-        for record in self._snapshot("/v1/stock", lambda body: mapping.stock_page(body, field=self.stock_field)):
+        for record in self._snapshot("/v1/stock", lambda body: feed.stock_page(body, field=self.stock_field)):
             if not wanted or record.sku in wanted:
                 yield StockRecord(sku=record.sku, quantity=record.quantity, warehouse=warehouse)
 
@@ -303,7 +303,7 @@ class SubiektConnector(ErpConnector):
         capability ``products`` of a 1.1 bridge): the listing has no "changed since", so all of
         them, and the engine skips what is up to date."""
         try:
-            yield from self._snapshot("/v1/products", lambda body: mapping.products_page(body, level=self.price_level))
+            yield from self._snapshot("/v1/products", lambda body: feed.products_page(body, level=self.price_level))
         except NotFoundError:
             # A 1.0 bridge (no capability "products"): prices stay as they are; stock still comes.
             logger.info("The Subiekt bridge at %s lists no products (contract 1.0)", self.client.base_url)

@@ -28,20 +28,13 @@ import hmac
 import re
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from connectors.records import (
     AddressRecord,
-    ErpInvoiceRecord,
-    ErpOrderStatusRecord,
-    ErpShipmentRecord,
-    ItemRecord,
     SalesOrderLineRecord,
     SalesOrderRecord,
-    StockRecord,
 )
-
-_Doc = TypeVar("_Doc", ErpShipmentRecord, ErpInvoiceRecord)
 
 CONTRACT_VERSION = "1.1.0"
 SIGNATURE_HEADER = "X-Koda-Signature"
@@ -340,129 +333,6 @@ def unmatched_skus(details: Any, message: str, lines: list[dict[str, Any]]) -> l
     return named
 
 
-def stock_page(body: Any, *, field: str) -> tuple[list[StockRecord], str | None]:
-    """(one quantity per product symbol, the next cursor) of a StockPage. ``field``: "quantity"
-    (physical, the contract's advice when the shop keeps its own reservations) or "available"
-    (less the reservations of ZK documents)."""
-    if not isinstance(body, dict) or not isinstance(body.get("items"), list):
-        raise ValueError("no items list")
-    records = []
-    for item in body["items"]:
-        if isinstance(item, dict) and item.get("symbol") and item.get(field) is not None:
-            records.append(StockRecord(sku=str(item["symbol"]), quantity=Decimal(str(item[field]))))
-    cursor = body.get("next_cursor")
-    return records, (str(cursor) if cursor else None)
-
-
-def products_page(body: Any, *, level: str) -> tuple[list[ItemRecord], str | None]:
-    """(the products, the next cursor) of a ProductsPage; the price is the net of ``level`` (the
-    first price level the page lists when none is set). A product without a price in it has
-    none (its price is left as it is)."""
-    if not isinstance(body, dict) or not isinstance(body.get("items"), list):
-        raise ValueError("no items list")
-    levels = [lv.get("symbol") for lv in body.get("price_levels") or [] if isinstance(lv, dict)]
-    chosen = level or (levels[0] if levels else "")
-    records = []
-    for item in body["items"]:
-        if not isinstance(item, dict) or not item.get("symbol"):
-            continue
-        price = next(
-            (p for p in item.get("prices") or [] if isinstance(p, dict) and p.get("level") == chosen),
-            None,
-        )
-        records.append(
-            ItemRecord(
-                number=str(item["symbol"]),
-                description=str(item.get("name") or item["symbol"]),
-                price_excl_vat=Decimal(str(price["net"])) if price and price.get("net") is not None else None,
-                active=bool(item.get("active", True)),
-                ean=str(item.get("ean") or ""),
-                weight=Decimal(str(item["weight_kg"])) if item.get("weight_kg") is not None else None,
-                vat_rate=Decimal(str(item["vat_rate"])) if item.get("vat_rate") is not None else None,
-                vat_code=str(item.get("vat_symbol") or ""),
-                is_service=item.get("kind") == "service",
-            )
-        )
-    cursor = body.get("next_cursor")
-    return records, (str(cursor) if cursor else None)
-
-
-def status_of_event(event: dict[str, Any]) -> ErpOrderStatusRecord | None:
-    """An order's ERP status from one feed event: the kind of the document that appeared (``ZK``,
-    ``WZ``, ``FS``, ``PA``) or ``canceled``; None for other events."""
-    data = event.get("data") if isinstance(event, dict) else None
-    if not isinstance(data, dict):
-        return None
-    document = data.get("document")
-    if not isinstance(document, dict) or not data.get("order_id") or not document.get("number"):
-        return None
-    kind = event.get("type")
-    if kind == "document.canceled" or document.get("status") == "canceled":
-        status = "canceled"
-    elif kind == "document.issued":
-        status = str(document.get("kind") or "").upper()
-    else:
-        return None
-    number = str(document["number"]) if status == "ZK" else ""
-    return ErpOrderStatusRecord(
-        number=number,
-        external_order_no=str(data["order_id"]),
-        status=status,
-        updated_at=_parse_time(event.get("occurred_at")),
-    )
-
-
-def _issued(event: Any, kinds: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """(data, document) of a ``document.issued`` event for an order, of one of ``kinds``."""
-    if not isinstance(event, dict) or event.get("type") != "document.issued":
-        return None
-    data = event.get("data")
-    if not isinstance(data, dict) or not data.get("order_id"):
-        return None
-    document = data.get("document")
-    if not isinstance(document, dict) or str(document.get("kind", "")).upper() not in kinds:
-        return None
-    return (data, document) if document.get("number") else None
-
-
-def _related_zk(document: dict[str, Any]) -> str:
-    for related in document.get("related") or []:
-        if isinstance(related, dict) and str(related.get("kind", "")).upper() == "ZK":
-            return str(related.get("number") or "")
-    return ""
-
-
-def shipment_of_event(event: Any) -> ErpShipmentRecord | None:
-    """A WZ issued for an order as the portal's shipment of the whole order (no lines: the
-    contract's WZ releases the whole ZK)."""
-    return _document_record(event, ("WZ",), ErpShipmentRecord)
-
-
-def invoice_of_event(event: Any) -> ErpInvoiceRecord | None:
-    """An FS or PA issued for an order as the portal's invoice of the whole order (one sales
-    document per order, the contract says)."""
-    return _document_record(event, ("FS", "PA"), ErpInvoiceRecord)
-
-
-def _document_record(event: Any, kinds: tuple[str, ...], record: type[_Doc]) -> _Doc | None:
-    issued = _issued(event, kinds)
-    if issued is None:
-        return None
-    data, document = issued
-    return record(
-        external_id=f"{str(document['kind']).upper()}:{document.get('id') or document['number']}",
-        number=str(document["number"]),
-        order_reference=str(data["order_id"]),
-        sales_order_no=_related_zk(document),
-        lines=(),
-        updated_at=event_time(event),
-    )
-
-
-def event_time(event: Any) -> dt.datetime | None:
-    return _parse_time(event.get("occurred_at")) if isinstance(event, dict) else None
-
-
 # --- helpers --------------------------------------------------------------------------------------
 
 
@@ -480,7 +350,7 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _parse_time(value: Any) -> dt.datetime | None:
+def parse_time(value: Any) -> dt.datetime | None:
     if not isinstance(value, str):
         return None
     try:

@@ -86,6 +86,7 @@ class Capability(enum.StrEnum):
     SHIPMENTS = "shipments"  # shipments made in the ERP come back to the portal and the shop (M3)
     INVOICES = "invoices"  # invoices made in the ERP come back to the portal and the shop (M2)
     CANCEL_ORDERS = "cancel_orders"  # an order canceled in the portal is canceled in the ERP (M1)
+    SALES_DOCUMENTS = "sales_documents"  # the ERP issues an order's invoice or receipt when asked (M2, R1)
     # Payment providers
     REFUNDS = "refunds"  # credit notes refunded online (M4)
     # Carriers
@@ -323,6 +324,12 @@ class ErpConnector(Connector):
         raise NotImplementedError
 
     def order_statuses(self, since: dt.datetime | None) -> Iterable[ErpOrderStatusRecord]:
+        raise NotImplementedError
+
+    def issue_sales_document(self, external_order_no: str, *, receipt: bool, display_note: str) -> str:
+        """Have the ERP issue the order's sales document (SALES_DOCUMENTS): an invoice, or a receipt
+        for a private buyer (``receipt``). Exactly once per order: asked again, the ERP answers with the
+        one it issued. Returns its number."""
         raise NotImplementedError
 
     def cancel_sales_order(self, number: str, *, external_order_no: str, reason: str) -> str:

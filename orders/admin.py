@@ -219,6 +219,7 @@ class OrderAdmin(admin.ModelAdmin):
         "packing_summary",
         "purchase_list",
         "cancel",
+        "erp_sales_document",
     ]
     # A hundred rows render in well under 300 ms; a screen shows fewer.
     list_per_page = 100
@@ -417,6 +418,20 @@ class OrderAdmin(admin.ModelAdmin):
     def ship_rest(self, request: HttpRequest, queryset) -> None:
         self._enqueue_documents(
             request, queryset, "documents.tasks.ship_orders", _("%(n)d orders are being shipped."), email=True
+        )
+
+    @admin.action(description=_("Issue the invoice or receipt in the ERP"), permissions=["invoice"])
+    def erp_sales_document(self, request: HttpRequest, queryset) -> None:
+        """For an ERP that issues them (Subiekt): its invoice, or a receipt for a private buyer; only
+        queued, after commit, and the document comes back with the ERP's documents."""
+        from django.db import transaction
+
+        from connectors.flows.erp_documents import orders_sales_document_queue
+
+        ids = list(queryset.values_list("pk", flat=True))
+        transaction.on_commit(lambda: orders_sales_document_queue(order_ids=ids))
+        self.message_user(
+            request, _("%(n)d orders: their invoices or receipts are asked of the ERP.") % {"n": len(ids)}
         )
 
     @admin.action(description=_("Cancel the selected orders"), permissions=["cancel"])

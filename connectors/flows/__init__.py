@@ -26,6 +26,7 @@ from . import (  # noqa: F401
     customers,
     cycles,
     documents,
+    erp_documents,
     orders_in,
     orders_out,
     prices,

@@ -30,6 +30,7 @@ class TransferKind(models.TextChoices):
     REFUND = "refund", _("Online refund")
     CARRIER_BOOKING = "carrier_booking", _("Carrier booking")
     ORDER_CANCEL = "order_cancel", _("Order cancellation")
+    ERP_SALES_DOCUMENT = "erp_sales_document", _("Invoice or receipt in the ERP")
 
 
 class TransferState(models.TextChoices):

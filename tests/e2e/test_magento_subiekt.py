@@ -407,3 +407,31 @@ def test_a_contract_1_0_bridge_without_product_listing_still_gives_stock_and_the
     process_due()
     assert all(run.status == "ok" for run in runs), [(run.kind, run.error) for run in runs]
     assert shop.stock_of("LUE-01") == Decimal("40")
+
+
+def test_m2_an_invoice_for_a_company_and_a_receipt_for_a_person_are_issued_in_subiekt_once_each(
+    poland, shop, bridge, admin_client, django_capture_on_commit_callbacks
+):
+    from connectors.models import Transfer, TransferKind
+
+    poland.documents_source = "erp"
+    poland.save()
+    company, person = place(shop, nip=NIP_NEW, company="Dzianiny sp. z o.o."), place(shop, name="Łucja")
+    run(poland)
+    orders = Order.objects.filter(number__in=[company["increment_id"], person["increment_id"]])
+    for _twice in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            admin_client.post(
+                "/admin/orders/order/",
+                {"action": "erp_sales_document", "_selected_action": [o.pk for o in orders]},
+                follow=True,
+            )
+        process_due()
+    kinds = {o["request"]["order_id"]: [d["kind"] for d in o["documents"]] for o in bridge.state.orders.values()}
+    assert kinds == {company["increment_id"]: ["ZK", "FS"], person["increment_id"]: ["ZK", "PA"]}
+    transfers = Transfer.objects.filter(connection=poland.erp, kind=TransferKind.ERP_SALES_DOCUMENT)
+    assert sorted(t.remote_id.split()[0] for t in transfers) == ["FS", "PA"]
+
+    connection_cycle(connection=poland.erp)  # the documents come back as the orders' invoices
+    invoice = Order.objects.get(number=company["increment_id"]).invoices.get()
+    assert invoice.number.startswith("FS 1/MAG/")

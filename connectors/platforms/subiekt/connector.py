@@ -64,6 +64,7 @@ class SubiektConnector(ErpConnector):
             Capability.SHIPMENTS,
             Capability.INVOICES,
             Capability.CANCEL_ORDERS,
+            Capability.SALES_DOCUMENTS,
         }
     )
     product_fields = frozenset({"number", "name", "price_excl_vat", "vat_rate", "ean", "weight", "active"})
@@ -206,6 +207,26 @@ class SubiektConnector(ErpConnector):
                 _("The bridge answered the order lookup with something else: %(body)s") % {"body": str(body)[:200]},
                 hint=_("Temporary or a proxy in the way; the lookup is tried again before any new attempt."),
             ) from None
+
+    def issue_sales_document(self, external_order_no: str, *, receipt: bool, display_note: str) -> str:
+        """``POST /v1/orders/{order_id}/documents`` with ``fs`` or ``pa``: exactly once per order (asked
+        again, the bridge answers with the one it made, whatever kind). While the ZK is not in
+        Subiekt yet the bridge answers 404, which is worth waiting for."""
+        body = {"kind": "pa" if receipt else "fs", "display_id": mapping.display_id(external_order_no)}
+        body["note"] = display_note
+        try:
+            answer = self.client.call("POST", f"/v1/orders/{quote(external_order_no, safe='')}/documents", body=body)
+        except NotFoundError as exc:
+            raise RetryableError(
+                exc.message, hint=_("The order's ZK is not in Subiekt yet; asked again shortly."), reached_remote=False
+            ) from exc
+        document = mapping.document_of(answer)
+        if document is None:
+            raise AmbiguousError(
+                _("The bridge answered the sales document without a number: %(body)s") % {"body": str(answer)[:200]},
+                hint=_("Asked again: the bridge issues one sales document per order."),
+            )
+        return str(document["number"])
 
     def cancel_sales_order(self, number: str, *, external_order_no: str, reason: str) -> str:
         """``POST /v1/orders/{order_id}/cancel``: canceled, already canceled or nothing to cancel. The

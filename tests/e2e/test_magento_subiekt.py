@@ -435,3 +435,58 @@ def test_m2_an_invoice_for_a_company_and_a_receipt_for_a_person_are_issued_in_su
     connection_cycle(connection=poland.erp)  # the documents come back as the orders' invoices
     invoice = Order.objects.get(number=company["increment_id"]).invoices.get()
     assert invoice.number.startswith("FS 1/MAG/")
+
+
+def test_v1_zk_documents_and_cancels_under_random_faults_are_made_exactly_once(
+    poland, shop, bridge, admin_client, django_capture_on_commit_callbacks
+):
+    """Faults drawn per request from a seeded source on every bridge call (5xx, 503, stored-then-timeout,
+    stored-then-drop, dropped): each order has one ZK, one FS or PA, and a canceled one is canceled."""
+    import random
+
+    from django.utils import timezone
+
+    from connectors.emulation import RandomFaults
+    from connectors.models import Transfer, TransferKind
+    from connectors.transfers import transfer_resend
+
+    seed = random.randrange(1_000_000)
+    print(f"seed={seed}")
+    placed = [place(shop, name=f"Kupujący{n}", items=[("LUE-01", 1 + n % 3)]) for n in range(6)]
+    shop_pull_orders(connection=poland.shop)
+    bridge.random_faults = RandomFaults(
+        seed=seed,
+        rates={"error": 0.15, "timeout_after_store": 0.15, "drop_after_store": 0.1, "drop": 0.05},
+        methods=("GET", "POST"),
+        path=r"^/v1/orders",
+        delay=2.0,
+        statuses=(500, 502, 503, 504),
+    )
+    transfers = Transfer.objects.filter(connection=poland.erp)
+
+    def settle() -> None:
+        for _round in range(40):
+            transfer_resend(
+                transfer_ids=list(transfers.filter(state=TransferState.NEEDS_ATTENTION).values_list("pk", flat=True))
+            )
+            transfers.exclude(state=TransferState.SENT).update(next_attempt_at=timezone.now())
+            process_due()
+            if not transfers.exclude(state=TransferState.SENT).exists():
+                return
+
+    settle()
+    orders = list(Order.objects.filter(number__in=[p["increment_id"] for p in placed]).order_by("pk"))
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            "/admin/orders/order/", {"action": "erp_sales_document", "_selected_action": [o.pk for o in orders[:3]]}
+        )
+        admin_client.post("/admin/orders/order/", {"action": "cancel", "_selected_action": [o.pk for o in orders[3:]]})
+    settle()
+    stuck = list(transfers.exclude(state=TransferState.SENT).values_list("kind", "state", "last_error"))
+    assert stuck == [], f"seed={seed}"
+    for n, p in enumerate(placed):
+        documents = [d["kind"] for d in bridge.state.orders[p["increment_id"]]["documents"]]
+        assert documents == (["ZK", "PA"] if n < 3 else ["ZK"]), f"seed={seed}"
+        assert bridge.state.orders[p["increment_id"]]["canceled"] == (n >= 3), f"seed={seed}"
+    assert transfers.filter(kind=TransferKind.ORDER_CANCEL).count() == 3
+    print(f"faults={dict(bridge.random_faults.drawn)} seed={seed}")

@@ -87,6 +87,7 @@ class Capability(enum.StrEnum):
     INVOICES = "invoices"  # invoices made in the ERP come back to the portal and the shop (M2)
     CANCEL_ORDERS = "cancel_orders"  # an order canceled in the portal is canceled in the ERP (M1)
     SALES_DOCUMENTS = "sales_documents"  # the ERP issues an order's invoice or receipt when asked (M2, R1)
+    RELEASE_GOODS = "release_goods"  # the ERP issues its goods-out note for an order shipped in the portal (M3)
     # Payment providers
     REFUNDS = "refunds"  # credit notes refunded online (M4)
     # Carriers
@@ -330,6 +331,16 @@ class ErpConnector(Connector):
         """Have the ERP issue the order's sales document (SALES_DOCUMENTS): an invoice, or a receipt
         for a private buyer (``receipt``). Exactly once per order: asked again, the ERP answers with the
         one it issued. Returns its number."""
+        raise NotImplementedError
+
+    def release_goods(
+        self, external_order_no: str, *, shipment_no: str, lines: Sequence[tuple[str, int]], note: str
+    ) -> tuple[str, str]:
+        """Have the ERP release the goods of an order shipped in the portal (RELEASE_GOODS, M3): its
+        goods-out document, so its stock goes down. Once per order: asked again, the ERP answers with
+        the one it issued. ``lines`` are (order line id as sent with the order, quantity). Returns the
+        document's key (as ``done_shipments`` reports it, so a re-read makes nothing twice) and its
+        number."""
         raise NotImplementedError
 
     def cancel_sales_order(self, number: str, *, external_order_no: str, reason: str) -> str:

@@ -250,7 +250,8 @@ def shipment_create(
         ShipmentLine(shipment=shipment, order_line_id=pk, quantity=qty) for pk, qty in chosen.items()
     )
     order_refresh_state(order=order)
-    document_made.send(sender=Shipment, document=shipment)
+    # made_in_erp: the ERP already released these goods; nothing asks it to again.
+    document_made.send(sender=Shipment, document=shipment, made_in_erp=bool(number))
     return shipment
 
 

@@ -183,6 +183,8 @@ def erp_pull_shipments(*, connection: Connection) -> SyncRun:
         order = _erp_order(connection, record.sales_order_no, record.order_reference)
         if order is None:
             return False, False  # a shipment of a sale that did not come from a shop here
+        if _released_on_request(connection, order):
+            return False, False  # the portal's shipment asked for it: its own transfer binds it
         quantities = _order_quantities(order, record.lines, shippable(order))
         if not quantities:
             return False, False
@@ -205,6 +207,17 @@ def erp_pull_shipments(*, connection: Connection) -> SyncRun:
         stamp=lambda r: r.updated_at,
         label=lambda r: _("ERP shipment %(number)s") % {"number": r.number},
     )
+
+
+def _released_on_request(connection: Connection, order: Order) -> bool:
+    """A shipment of this order made in the portal asked this ERP to release the goods (it may not
+    have bound the ERP's document yet when the ERP reports it)."""
+    return Transfer.objects.filter(
+        connection=connection,
+        kind=TransferKind.ERP_GOODS_RELEASE,
+        content_type=ct(Shipment),
+        object_id__in=order.shipments.values("pk"),
+    ).exists()
 
 
 def _order_quantities(

@@ -1,15 +1,25 @@
-"""Invoices issued in the ERP on request (M2, R1 "an invoice in one click"): for an ERP that issues
-an order's sales document itself (Subiekt's FS, or PA for a private buyer), the portal asks for it
-through a transfer; the document then comes back as the order's invoice with the ERP's documents."""
+"""Documents the ERP issues when the portal asks, each through its own transfer (exactly once):
+
+- invoices on request (M2, R1 "an invoice in one click"): for an ERP that issues an order's sales
+  document itself (Subiekt's FS, or PA for a private buyer); the document then comes back as the
+  order's invoice with the ERP's documents;
+- the goods released (M3): an order shipped in the portal has the ERP issue its goods-out note
+  (Subiekt's WZ), so the ERP's stock goes down with the parcel that left.
+"""
 
 from __future__ import annotations
 
+from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
+from documents.models import Shipment, ShipmentLine
+from documents.services import shippable
+from documents.signals import document_made
 from orders.models import Order
 
 from ..base import Capability
-from ..bindings import erp_binding
+from ..bindings import bind, erp_binding
+from ..exceptions import RetryableError
 from ..models import AttemptOutcome, Transfer, TransferKind
 from ..services import erp_connector
 from ..transfers import AttemptLog, handles, remote_create, transfer_queue
@@ -43,4 +53,56 @@ def sales_document_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
     with remote_create(transfer, guarded=True):
         number = erp.issue_sales_document(order.number, receipt=receipt, display_note=note)
     log.request_excerpt = f"{'receipt' if receipt else 'invoice'} for {order.number}"
+    return AttemptOutcome.SENT, number
+
+
+@receiver(document_made)
+def goods_release_queue(sender, *, document, made_in_erp: bool = False, **_kwargs) -> Transfer | None:
+    """Queue the ERP's goods release for a shipment made in the portal, when the ERP releases goods
+    on request. Only the shipment that leaves nothing more to ship asks: the ERPs that do this
+    release a whole order at once (Subiekt's contract 1.x), so an earlier partial parcel must not
+    take the rest out of the ERP's stock. A shipment the ERP made itself needs nothing."""
+    if not isinstance(document, Shipment) or made_in_erp:
+        return None
+    integration = getattr(document.order.shop, "integration", None)
+    if integration is None:
+        return None
+    from .. import registry
+
+    if Capability.RELEASE_GOODS not in registry.get(integration.erp.platform).capabilities:
+        return None
+    if any(quantity > 0 for quantity in shippable(document.order).values()):
+        return None
+    return transfer_queue(connection=integration.erp, obj=document, kind=TransferKind.ERP_GOODS_RELEASE)
+
+
+@handles(TransferKind.ERP_GOODS_RELEASE)
+def goods_release_push(transfer: Transfer, log: AttemptLog) -> tuple[str, str]:
+    """Have the ERP release the goods of the order this shipment completed, and bind the ERP's
+    document to the shipment, so reading it back from the ERP makes no second shipment. The ERP
+    releases once per order, so asking again after a lost answer gives the same document."""
+    shipment = Shipment.objects.select_related("order").get(pk=transfer.object_id)
+    order = shipment.order
+    if not order.erp_order_no:
+        raise RetryableError(
+            _("Order %(number)s is not in the ERP yet.") % {"number": order.number},
+            hint=_("The goods are released in the ERP once the order is there."),
+            reached_remote=False,
+        )
+    shipped: dict[str, int] = {}
+    for line in ShipmentLine.objects.filter(shipment__order=order).select_related("order_line"):
+        # The line ids the order went to the ERP with (pipeline); whole units only, as the ERP counts.
+        key = line.order_line.shop_line_id or str(line.order_line.pk)
+        shipped[key] = shipped.get(key, 0) + int(line.quantity)
+    erp = erp_connector(transfer.connection)
+    note = _("Shipment %(shipment)s of web shop order %(number)s") % {
+        "shipment": shipment.number,
+        "number": order.number,
+    }
+    with remote_create(transfer, guarded=True):
+        key, number = erp.release_goods(
+            order.number, shipment_no=shipment.number, lines=tuple(shipped.items()), note=note
+        )
+    bind(transfer.connection, shipment, key, None)
+    log.request_excerpt = f"goods of {order.number} released: {number}"
     return AttemptOutcome.SENT, number

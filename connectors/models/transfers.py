@@ -31,6 +31,7 @@ class TransferKind(models.TextChoices):
     CARRIER_BOOKING = "carrier_booking", _("Carrier booking")
     ORDER_CANCEL = "order_cancel", _("Order cancellation")
     ERP_SALES_DOCUMENT = "erp_sales_document", _("Invoice or receipt in the ERP")
+    ERP_GOODS_RELEASE = "erp_goods_release", _("Goods released in the ERP")
 
 
 class TransferState(models.TextChoices):

@@ -314,6 +314,86 @@ def test_m2_m3_a_wz_and_an_fs_issued_in_subiekt_become_the_orders_shipment_and_i
     assert shop.calls["POST /rest/default/V1/order/{id}/invoice"] == 1
 
 
+def fulfilment_requests(bridge: SubiektBridgeEmulator) -> list[dict]:
+    return [body for method, path, body in bridge.requests if method == "POST" and path.endswith("/fulfillments")]
+
+
+def test_m3_an_order_shipped_in_the_portal_has_subiekt_release_its_goods_once_when_nothing_is_left_to_ship(
+    poland, shop, bridge
+):
+    from connectors.models import Transfer, TransferKind
+    from documents.services import shipment_create
+
+    poland.documents_source = "erp"  # the feed's WZ is read back too: it must not become a third shipment
+    poland.save()
+    placed = place(shop, items=[("LUE-01", 2), ("BOK-01", 1)])
+    run(poland)
+    order = Order.objects.get(number=placed["increment_id"])
+    before = {symbol: bridge.state.stock[symbol] for symbol in ("LUE-01", "BOK-01")}
+    cap, book = sorted(order.lines.exclude(sku=""), key=lambda line: line.sku)[::-1]
+    assert (cap.sku, book.sku) == ("LUE-01", "BOK-01")
+
+    shipment_create(order=order, quantities={cap.pk: 1})  # a first parcel: the rest still to ship
+    process_due()
+    assert fulfilment_requests(bridge) == [] and bridge.documents("WZ") == []
+
+    last = shipment_create(order=order)  # the rest: now the whole ZK is released
+    process_due()
+    [body] = fulfilment_requests(bridge)
+    assert body["fulfillment_id"] == last.number
+    assert sorted((i["line_id"], i["quantity"]) for i in body["items"]) == sorted(
+        [(cap.shop_line_id, 2), (book.shop_line_id, 1)]
+    )
+    [wz] = bridge.documents("WZ")
+    transfer = Transfer.objects.get(kind=TransferKind.ERP_GOODS_RELEASE)
+    assert transfer.state == TransferState.SENT and transfer.remote_id == wz["number"]
+    assert bridge.state.stock["LUE-01"] == before["LUE-01"] - 2 and bridge.state.stock["BOK-01"] == before["BOK-01"] - 1
+
+    connection_cycle(connection=poland.erp)  # the WZ in the feed is the portal's own shipment
+    process_due()
+    assert order.shipments.count() == 2 and len(bridge.documents("WZ")) == 1
+
+
+def test_m3_a_goods_release_whose_answer_is_lost_is_asked_again_and_subiekt_keeps_one_wz(poland, shop, bridge):
+    from connectors.models import Transfer, TransferKind
+    from documents.services import shipment_create
+
+    placed = place(shop)
+    run(poland)
+    bridge.inject(Fault(kind="timeout_after_store", method="POST", path=r"/fulfillments$", delay=2.5))
+    shipment_create(order=Order.objects.get(number=placed["increment_id"]))
+    process_due()
+    transfer = Transfer.objects.get(kind=TransferKind.ERP_GOODS_RELEASE)
+    assert transfer.state == TransferState.UNKNOWN and len(bridge.documents("WZ")) == 1
+    Transfer.objects.filter(pk=transfer.pk).update(next_attempt_at=dt.datetime.now(dt.UTC))
+    process_due()
+    transfer.refresh_from_db()
+    [wz] = bridge.documents("WZ")
+    assert transfer.state == TransferState.SENT and transfer.remote_id == wz["number"]
+    assert len(fulfilment_requests(bridge)) == 2  # asked again: the bridge answered with the same WZ
+
+
+def test_m3_a_shipment_before_the_order_reached_subiekt_waits_and_releases_the_goods_after(poland, shop, bridge):
+    from connectors.models import Transfer, TransferKind
+    from documents.services import shipment_create
+
+    bridge.inject(Fault(kind="error", method="POST", path=r"^/v1/orders$", status=503))
+    placed = place(shop)
+    run(poland)  # the ZK is not there yet (503): the order waits to retry
+    order = Order.objects.get(number=placed["increment_id"])
+    assert order.erp_order_no == ""
+    shipment_create(order=order)
+    process_due()
+    transfer = Transfer.objects.get(kind=TransferKind.ERP_GOODS_RELEASE)
+    assert transfer.state == TransferState.RETRY_WAIT and fulfilment_requests(bridge) == []
+    Transfer.objects.update(next_attempt_at=dt.datetime.now(dt.UTC))
+    process_due()
+    Transfer.objects.filter(kind=TransferKind.ERP_GOODS_RELEASE).update(next_attempt_at=dt.datetime.now(dt.UTC))
+    process_due()
+    transfer.refresh_from_db()
+    assert transfer.state == TransferState.SENT and len(bridge.documents("WZ")) == 1
+
+
 def test_the_event_feed_is_read_from_the_cycles_cursor_on_not_from_its_first_event(poland, shop, bridge):
     from connectors.services import erp_connector
 

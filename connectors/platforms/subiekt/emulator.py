@@ -314,6 +314,18 @@ class SubiektBridgeEmulator(Emulator):
         body = request.json()
         if not isinstance(body, dict) or not isinstance(body.get("fulfillment_id"), str):
             return _error(400, "invalid_payload", "fulfillment_id is required.")
+        # FulfillmentRequest.items: optional; each needs a line_id and an integer quantity of at least
+        # 1. Version 1 of the contract releases the whole ZK whatever they say.
+        items = body.get("items", [])
+        if not isinstance(items, list) or not all(
+            isinstance(i, dict)
+            and isinstance(i.get("line_id"), str)
+            and isinstance(i.get("quantity"), int)
+            and not isinstance(i.get("quantity"), bool)
+            and i["quantity"] >= 1
+            for i in items
+        ):
+            return _error(400, "invalid_payload", "items need a line_id and an integer quantity of at least 1.")
         with self.lock:
             order = self.state.orders.get(order_id)
             if order is None:

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from connectors.records import ErpInvoiceRecord, ErpOrderStatusRecord, ErpShipmentRecord, ItemRecord, StockRecord
 
-from .mapping import parse_time
+from .mapping import document_key, parse_time
 
 _Doc = TypeVar("_Doc", ErpShipmentRecord, ErpInvoiceRecord)
 
@@ -125,7 +125,7 @@ def _document_record(event: Any, kinds: tuple[str, ...], record: type[_Doc]) -> 
         return None
     data, document = issued
     return record(
-        external_id=f"{str(document['kind']).upper()}:{document.get('id') or document['number']}",
+        external_id=document_key(document),
         number=str(document["number"]),
         order_reference=str(data["order_id"]),
         sales_order_no=_related_zk(document),

@@ -281,6 +281,12 @@ def document_of(body: Any) -> dict[str, Any] | None:
     return document if isinstance(document.get("number"), str) and document["number"].strip() else None
 
 
+def document_key(document: dict[str, Any]) -> str:
+    """The portal's key for a bridge document: its kind and Subiekt's opaque id, or its number
+    when the bridge gives no id (the same key whether the document came in an answer or the feed)."""
+    return f"{str(document['kind']).upper()}:{document.get('id') or document['number']}"
+
+
 def order_document(body: Any) -> str | None:
     """The ZK number in an OrderStatus (``GET /v1/orders/{id}``): the order's first ZK, oldest
     first as the bridge lists them; None when it has none."""

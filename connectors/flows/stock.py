@@ -105,6 +105,8 @@ def _stock_of_shop(
     batched = batchable(integration.shop, TransferKind.STOCK)
     wanted = sorted(products) if only is None else sorted(set(products) & only)
     counts["total"] += len(wanted)  # the dashboard shows how far the read has come
+    if not wanted:
+        return  # nothing moved (or nothing to read): no call at all, not an "everything" read
     for record in erp.stock(integration.warehouse_code, items=wanted):
         connection_cycle_heartbeat(connection_id=connection.pk)
         counts["read"] += 1

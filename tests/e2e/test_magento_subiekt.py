@@ -279,6 +279,53 @@ def test_r7_stock_changed_in_subiekt_reaches_the_magento_shop(poland, shop, brid
     assert shop.stock_of("GENSER-BLA") == Decimal("15")
 
 
+def stock_pushes(shop: MagentoEmulator) -> list[str]:
+    return [path.split("/")[-3] for method, path, _body in shop.requests if method == "PUT" and "/stockItems/" in path]
+
+
+def stock_reads(bridge: SubiektBridgeEmulator) -> int:
+    return sum(1 for method, path, _body in bridge.requests if method == "GET" and path.startswith("/v1/stock"))
+
+
+def test_r7_with_stock_events_a_cycle_reads_the_stock_only_when_the_feed_says_it_moved(poland, shop, bridge):
+    from connectors.flows.stock import erp_sync_stock
+
+    poland.erp.parameters = {**poland.erp.parameters, "stock_events": True}
+    poland.erp.save()
+    connection_cycle(connection=poland.shop)
+    erp_sync_stock(connection=poland.erp)  # the first read is the full one
+    process_due()
+    listed = stock_reads(bridge)
+    erp_sync_stock(connection=poland.erp)  # nothing moved: the feed is read, the stock is not
+    assert stock_reads(bridge) == listed
+    bridge.set_stock("LUE-01", 7)
+    pushes = stock_pushes(shop)
+    erp_sync_stock(connection=poland.erp)
+    process_due()
+    assert stock_reads(bridge) == listed + 1 and shop.stock_of("LUE-01") == Decimal("7")
+    assert stock_pushes(shop) == pushes + ["LUE-01"]  # only the moved one
+
+
+@pytest.mark.parametrize("published", ["bare", "none"])
+def test_r7_a_bridge_whose_stock_events_name_no_symbols_or_never_come_is_read_whole(poland, shop, bridge, published):
+    from connectors.flows.stock import erp_sync_stock
+
+    bridge.stock_events = published
+    poland.erp.parameters = {**poland.erp.parameters, "stock_events": True}
+    poland.erp.save()
+    connection_cycle(connection=poland.shop)
+    erp_sync_stock(connection=poland.erp)
+    process_due()
+    bridge.set_stock("LUE-01", 7)
+    listed = stock_reads(bridge)
+    erp_sync_stock(connection=poland.erp)
+    process_due()
+    if published == "bare":  # an event without symbols: read everything
+        assert stock_reads(bridge) == listed + 1 and shop.stock_of("LUE-01") == Decimal("7")
+    else:  # no event at all looks like "nothing moved" until the reconcile: why it is opt-in
+        assert stock_reads(bridge) == listed and shop.stock_of("LUE-01") == Decimal("40")
+
+
 def test_s11_a_wz_issued_in_subiekt_moves_the_shop_order_on_through_the_event_feed(poland, shop, bridge):
     placed = place(shop)
     run(poland)

@@ -43,7 +43,9 @@ class SubiektConnector(ErpConnector):
     HMAC key shared with the bridge) and, behind Cloudflare Access, ``cf_access_client_id`` and
     ``cf_access_client_secret``. Parameters: ``price_level`` (the price level whose net price goes
     to the shop; the bridge's first when empty), ``stock_field`` (``quantity``, physical stock, by
-    default; or ``available``, less the ZK reservations), ``read_timeout``.
+    default; or ``available``, less the ZK reservations), ``stock_events`` (true when the bridge
+    publishes ``stock.changed`` with the symbols that moved: a cycle then reads the stock only when
+    something moved), ``read_timeout``.
 
     The bridge matches order lines to products itself (EAN, then the SKU as the product symbol) and
     refuses an order with a line it cannot match; it finds or creates the buyer by NIP, and sends an
@@ -91,6 +93,7 @@ class SubiektConnector(ErpConnector):
         )
         self.price_level = str(params.get("price_level", ""))
         self.stock_field = "available" if params.get("stock_field") == "available" else "quantity"
+        self.stock_events = params.get("stock_events") is True
 
     def test(self) -> str:
         """``GET /v1/health``: the signature is checked, and the answer says whether Subiekt itself
@@ -338,6 +341,24 @@ class SubiektConnector(ErpConnector):
         return low
 
     # --- stock and products (S10, R7) -------------------------------------------------------------
+
+    def stock_changed(self, since: dt.datetime) -> set[str] | None:
+        """The symbols named by the feed's ``stock.changed`` events since ``since``, when the
+        connection says the bridge publishes them (``stock_events``): the contract makes the event
+        optional, and a bridge that never sends one would look like a Subiekt where nothing moves.
+        None (read everything) otherwise, for ``available`` stock (a ZK's reservation changes it
+        without a stock move) and when an event names no symbols ("read the stock soon")."""
+        if not self.stock_events or self.stock_field == "available":
+            return None
+        symbols: set[str] = set()
+        for event in self._events(since):
+            if event.get("type") != "stock.changed":
+                continue
+            named = feed.stock_event_symbols(event)
+            if named is None:
+                return None
+            symbols |= named
+        return symbols
 
     def stock(self, warehouse: str, items: Sequence[str] = ()) -> Iterator[StockRecord]:
         """The stock of the bridge's configured warehouses (``warehouse`` is the bridge's choice, not

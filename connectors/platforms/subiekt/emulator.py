@@ -92,6 +92,9 @@ class SubiektBridgeEmulator(Emulator):
         self.zk_definition = True  # False: no document definition for ZK (not_configured)
         self.clock_offset = 0.0  # seconds this bridge's clock is off
         self.retail = {"symbol": "DETAL", "name": "Klient detaliczny"}
+        # stock.changed is optional in the contract, and so are its symbols: "symbols" (published with
+        # the symbols that moved), "bare" (published without them), "none" (never published).
+        self.stock_events = "symbols"
         self._snapshot_ids = itertools.count(1)
         self._order_lock = threading.Lock()
         super().__init__(**kwargs)
@@ -532,6 +535,11 @@ class SubiektBridgeEmulator(Emulator):
         }
 
     def _event(self, kind: str, data: dict[str, Any]) -> None:
+        if kind == "stock.changed":
+            if self.stock_events == "none":
+                return
+            if self.stock_events == "bare":
+                data = {k: v for k, v in data.items() if k != "symbols"}
         self.state.events.append(
             {"id": len(self.state.events) + 1, "type": kind, "occurred_at": _iso(time.time()), "data": data}
         )

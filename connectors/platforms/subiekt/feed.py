@@ -134,5 +134,15 @@ def _document_record(event: Any, kinds: tuple[str, ...], record: type[_Doc]) -> 
     )
 
 
+def stock_event_symbols(event: Any) -> set[str] | None:
+    """The product symbols a ``stock.changed`` event names, or None when it names none (the contract
+    makes ``symbols`` optional: then the whole stock is to be read)."""
+    data = event.get("data") if isinstance(event, dict) else None
+    symbols = data.get("symbols") if isinstance(data, dict) else None
+    if not isinstance(symbols, list) or not symbols:
+        return None
+    return {str(symbol) for symbol in symbols if symbol}
+
+
 def event_time(event: Any) -> dt.datetime | None:
     return parse_time(event.get("occurred_at")) if isinstance(event, dict) else None

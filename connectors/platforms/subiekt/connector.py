@@ -218,18 +218,13 @@ class SubiektConnector(ErpConnector):
         Subiekt yet the bridge answers 404, which is worth waiting for."""
         body = {"kind": "pa" if receipt else "fs", "display_id": mapping.display_id(external_order_no)}
         body["note"] = display_note
-        try:
-            answer = self.client.call("POST", f"/v1/orders/{quote(external_order_no, safe='')}/documents", body=body)
-        except NotFoundError as exc:
-            raise RetryableError(
-                exc.message, hint=_("The order's ZK is not in Subiekt yet; asked again shortly."), reached_remote=False
-            ) from exc
-        document = mapping.document_of(answer)
-        if document is None:
-            raise AmbiguousError(
-                _("The bridge answered the sales document without a number: %(body)s") % {"body": str(answer)[:200]},
-                hint=_("Asked again: the bridge issues one sales document per order."),
-            )
+        document = self._order_document(
+            external_order_no,
+            "documents",
+            body,
+            unclear=_("The bridge answered the sales document without a number: %(body)s"),
+            again=_("Asked again: the bridge issues one sales document per order."),
+        )
         return str(document["number"])
 
     def release_goods(
@@ -245,19 +240,31 @@ class SubiektConnector(ErpConnector):
             "items": [{"line_id": line_id, "quantity": quantity} for line_id, quantity in lines if quantity >= 1],
             "note": note,
         }
+        document = self._order_document(
+            external_order_no,
+            "fulfillments",
+            body,
+            unclear=_("The bridge answered the goods release without a number: %(body)s"),
+            again=_("Asked again: the bridge issues one WZ per order."),
+        )
+        return mapping.document_key(document), str(document["number"])
+
+    def _order_document(
+        self, external_order_no: str, action: str, body: dict[str, Any], *, unclear: str, again: str
+    ) -> dict[str, Any]:
+        """``POST /v1/orders/{order_id}/<action>`` for a document the bridge issues once per order. A
+        404 while the ZK is not in Subiekt yet is worth waiting for; an answer without a document
+        number is unclear (asked again, the bridge answers with the one it made)."""
         try:
-            answer = self.client.call("POST", f"/v1/orders/{quote(external_order_no, safe='')}/fulfillments", body=body)
+            answer = self.client.call("POST", f"/v1/orders/{quote(external_order_no, safe='')}/{action}", body=body)
         except NotFoundError as exc:
             raise RetryableError(
                 exc.message, hint=_("The order's ZK is not in Subiekt yet; asked again shortly."), reached_remote=False
             ) from exc
         document = mapping.document_of(answer)
         if document is None:
-            raise AmbiguousError(
-                _("The bridge answered the goods release without a number: %(body)s") % {"body": str(answer)[:200]},
-                hint=_("Asked again: the bridge issues one WZ per order."),
-            )
-        return mapping.document_key(document), str(document["number"])
+            raise AmbiguousError(unclear % {"body": str(answer)[:200]}, hint=again)
+        return document
 
     def cancel_sales_order(self, number: str, *, external_order_no: str, reason: str) -> str:
         """``POST /v1/orders/{order_id}/cancel``: canceled, already canceled or nothing to cancel. The

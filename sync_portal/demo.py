@@ -215,7 +215,8 @@ def configure_demo_poland(*, magento_url: str, magento_token: str, bridge_url: s
     erp = _demo_connection(
         "Demo Subiekt (bridge)",
         credentials={"secret": bridge_secret},
-        role=Role.ERP, platform="subiekt", base_url=bridge_url, parameters={"price_level": "DETAL", "stock_events": True}, sync_interval=5,
+        role=Role.ERP, platform="subiekt", base_url=bridge_url, sync_interval=5,
+        parameters={"price_level": "DETAL", "stock_events": True},
     )  # fmt: skip
     integration, _ = Integration.objects.update_or_create(
         shop=shop,

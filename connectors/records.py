@@ -446,3 +446,4 @@ class ErpInvoiceRecord:
     lines: tuple[tuple[str, Decimal], ...]
     paid: bool = False
     updated_at: dt.datetime | None = None
+    e_invoice_number: str = ""  # given later by the tax authority's e-invoicing (KSeF), "" until then

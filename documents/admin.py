@@ -149,6 +149,7 @@ class InvoiceAdmin(DocumentAdmin):
         "issued_at",
         "paid_at",
         "emailed_at",
+        "e_invoice_number",
         "created_by",
     ]
 

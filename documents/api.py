@@ -62,6 +62,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "issued_at",
             "paid_at",
             "emailed_at",
+            "e_invoice_number",
             "lines",
             *TRANSFER_FIELDS,
         ]

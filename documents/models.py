@@ -88,6 +88,15 @@ class Invoice(models.Model):
     issued_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    e_invoice_number = models.CharField(
+        _("e-invoice number"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "The number the tax authority's e-invoicing system gave this invoice (KSeF in Poland), as the ERP "
+            "reports it; empty until it has one."
+        ),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -209,6 +209,16 @@ def erp_pull_shipments(*, connection: Connection) -> SyncRun:
     )
 
 
+def _e_invoice_number(invoice: Invoice, number: str) -> bool:
+    """Keep the e-invoice number the ERP reports (it comes after the invoice, once the tax
+    authority's system accepted it); an empty one never clears a known one."""
+    if not number or invoice.e_invoice_number == number:
+        return False
+    Invoice.objects.filter(pk=invoice.pk).update(e_invoice_number=number)
+    invoice.e_invoice_number = number
+    return True
+
+
 def _released_on_request(connection: Connection, order: Order) -> bool:
     """A shipment of this order made in the portal asked this ERP to release the goods (it may not
     have bound the ERP's document yet when the ERP reports it)."""
@@ -260,10 +270,11 @@ def erp_pull_invoices(*, connection: Connection) -> SyncRun:
     def store(record: ErpInvoiceRecord) -> tuple[bool, bool]:
         invoice, _ref = bound(connection, Invoice, record.external_id)
         if invoice is not None:
+            changed = _e_invoice_number(invoice, record.e_invoice_number)
             if record.paid and invoice.state != InvoiceState.PAID:
                 invoice_mark_paid(invoice=invoice)
-                return True, False
-            return False, False
+                changed = True
+            return changed, False
         order = _erp_order(connection, record.sales_order_no, record.order_reference)
         if order is None:
             return False, False  # an invoice of a sale that did not come from a shop here
@@ -272,6 +283,7 @@ def erp_pull_invoices(*, connection: Connection) -> SyncRun:
             return False, False
         with transaction.atomic():
             invoice = invoice_create(order=order, quantities=quantities, number=record.number)
+            _e_invoice_number(invoice, record.e_invoice_number)
             if record.paid:
                 invoice_mark_paid(invoice=invoice)
             bind(connection, invoice, record.external_id, record.updated_at)

@@ -441,6 +441,29 @@ def test_m3_a_shipment_before_the_order_reached_subiekt_waits_and_releases_the_g
     assert transfer.state == TransferState.SENT and len(bridge.documents("WZ")) == 1
 
 
+def test_m2_the_ksef_number_subiekt_reports_later_for_an_fs_is_kept_on_the_invoice_and_printed(
+    poland, shop, bridge, admin_client
+):
+    from documents.pdf import document_html
+
+    poland.documents_source = "erp"
+    poland.save()
+    placed = place(shop, nip=NIP_NEW, company="Dzianiny sp. z o.o.")
+    run(poland)
+    bridge.issue_sales_document(placed["increment_id"], "FS")
+    connection_cycle(connection=poland.erp)
+    invoice = Order.objects.get(number=placed["increment_id"]).invoices.get()
+    assert invoice.e_invoice_number == ""  # KSeF has not accepted it yet
+    ksef = bridge.ksef_accepted(placed["increment_id"])
+    connection_cycle(connection=poland.erp)
+    connection_cycle(connection=poland.erp)  # read again: nothing changes, nothing is made twice
+    invoice = Order.objects.get(number=placed["increment_id"]).invoices.get()
+    assert invoice.e_invoice_number == ksef
+    assert ksef in document_html(invoice)
+    assert ksef in admin_client.get(f"/admin/documents/invoice/{invoice.pk}/change/").content.decode()
+    assert admin_client.get(f"/api/invoices/{invoice.pk}/").json()["e_invoice_number"] == ksef
+
+
 def test_the_event_feed_is_read_from_the_cycles_cursor_on_not_from_its_first_event(poland, shop, bridge):
     from connectors.services import erp_connector
 

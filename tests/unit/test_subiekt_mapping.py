@@ -239,4 +239,13 @@ def test_m2_m3_a_wz_is_a_shipment_and_an_fs_an_invoice_of_the_whole_order():
     )
     invoice = feed.invoice_of_event(events[2])
     assert (invoice.number, invoice.external_id, invoice.lines) == ("FS 87/MAG/2026", "FS:48402", ())
-    assert feed.shipment_of_event(events[0]) is None and feed.invoice_of_event(events[3]) is None
+    assert invoice.e_invoice_number == ""  # KSeF gives its number later
+    assert feed.shipment_of_event(events[0]) is None and feed.invoice_of_event(events[0]) is None
+
+
+def test_m2_a_document_updated_event_brings_the_fs_its_ksef_number_under_the_same_key():
+    events = load("events.response.json")["events"]
+    updated = feed.invoice_of_event(events[3])
+    assert events[3]["type"] == "document.updated"
+    assert (updated.external_id, updated.number) == ("FS:48402", "FS 87/MAG/2026")
+    assert updated.e_invoice_number == events[3]["data"]["document"]["ksef_number"] != ""

@@ -36,6 +36,7 @@ import itertools
 import re
 import threading
 import time
+from copy import deepcopy
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -52,6 +53,7 @@ ALL_CAPABILITIES = (
     "contractors.create",
     "documents.fs",
     "documents.pa",
+    "documents.ksef",
     "webhook",
 )
 PAYMENT_STATUSES = {"captured", "authorized", "awaiting", "cash_on_delivery", "not_required"}
@@ -159,6 +161,18 @@ class SubiektBridgeEmulator(Emulator):
         """Someone issues the order's FS (or PA) in Subiekt itself: published as an event."""
         with self.lock:
             return self._sales_document(self.state.orders[order_id], kind, source="subiekt")
+
+    def ksef_accepted(self, order_id: str) -> str:
+        """KSeF accepted the order's FS, which Subiekt sent as an e-invoice: its KSeF number is set
+        and published as ``document.updated`` (capability ``documents.ksef``). Returns the number."""
+        with self.lock:
+            order = self.state.orders[order_id]
+            document = next(d for d in order["documents"] if d["kind"] == "FS")
+            digest = hashlib.sha256(document["number"].encode()).hexdigest().upper()
+            document["ksef_number"] = f"5265877635-{dt.date.today():%Y%m%d}-{digest[:12]}-{digest[12:14]}"
+            if "documents.ksef" in self.capabilities:
+                self._event("document.updated", {"order_id": order_id, "source": "subiekt", "document": document})
+            return document["ksef_number"]
 
     def documents(self, kind: str = "ZK") -> list[dict[str, Any]]:
         with self.lock:
@@ -540,8 +554,10 @@ class SubiektBridgeEmulator(Emulator):
                 return
             if self.stock_events == "bare":
                 data = {k: v for k, v in data.items() if k != "symbols"}
+        # A snapshot: the document as it was at the event, not as it is later (a ZK completed, an
+        # FS given its KSeF number) — as a bridge that stores its events in a database serves them.
         self.state.events.append(
-            {"id": len(self.state.events) + 1, "type": kind, "occurred_at": _iso(time.time()), "data": data}
+            {"id": len(self.state.events) + 1, "type": kind, "occurred_at": _iso(time.time()), "data": deepcopy(data)}
         )
 
 

@@ -5,6 +5,7 @@ the feed's events. Pure functions."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -87,9 +88,12 @@ def status_of_event(event: dict[str, Any]) -> ErpOrderStatusRecord | None:
     )
 
 
-def _issued(event: Any, kinds: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """(data, document) of a ``document.issued`` event for an order, of one of ``kinds``."""
-    if not isinstance(event, dict) or event.get("type") != "document.issued":
+def _issued(
+    event: Any, kinds: tuple[str, ...], types: tuple[str, ...] = ("document.issued",)
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """(data, document) of a ``document.issued`` event (or one of ``types``) for an order, of one of
+    ``kinds``."""
+    if not isinstance(event, dict) or event.get("type") not in types:
         return None
     data = event.get("data")
     if not isinstance(data, dict) or not data.get("order_id"):
@@ -115,12 +119,19 @@ def shipment_of_event(event: Any) -> ErpShipmentRecord | None:
 
 def invoice_of_event(event: Any) -> ErpInvoiceRecord | None:
     """An FS or PA issued for an order as the portal's invoice of the whole order (one sales
-    document per order, the contract says)."""
-    return _document_record(event, ("FS", "PA"), ErpInvoiceRecord)
+    document per order, the contract says); a ``document.updated`` (1.1) brings its KSeF number
+    (capability ``documents.ksef``), which Subiekt gets after sending the e-invoice."""
+    record = _document_record(event, ("FS", "PA"), ErpInvoiceRecord, types=("document.issued", "document.updated"))
+    if record is None:
+        return None
+    ksef = event["data"]["document"].get("ksef_number")
+    return replace(record, e_invoice_number=str(ksef)) if isinstance(ksef, str) and ksef.strip() else record
 
 
-def _document_record(event: Any, kinds: tuple[str, ...], record: type[_Doc]) -> _Doc | None:
-    issued = _issued(event, kinds)
+def _document_record(
+    event: Any, kinds: tuple[str, ...], record: type[_Doc], *, types: tuple[str, ...] = ("document.issued",)
+) -> _Doc | None:
+    issued = _issued(event, kinds, types)
     if issued is None:
         return None
     data, document = issued

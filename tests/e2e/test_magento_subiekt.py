@@ -241,6 +241,15 @@ def test_a_clock_more_than_five_minutes_off_is_named_as_the_cause(poland, shop, 
     assert run_cycle is not None
 
 
+def test_test_connection_names_the_contract_the_clock_skew_and_what_the_bridge_does(poland, bridge):
+    from connectors.services import erp_connector
+
+    bridge.capabilities = ("orders", "fulfillments", "stock", "events", "documents.pa")
+    message = erp_connector(poland.erp).test()
+    assert "contract 1.1.0" in message and "warehouse MAG" in message and "clocks 0 s apart" in message
+    assert "documents.pa, events, fulfillments, orders, stock." in message  # no documents.fs: why an FS is refused
+
+
 @pytest.mark.parametrize("fault", ["timeout_after_store", "drop_after_store", "error_after_store"])
 def test_v1_a_zk_stored_whose_answer_is_lost_is_looked_up_and_made_exactly_once(poland, shop, bridge, fault):
     bridge.inject(Fault(kind=fault, method="POST", path=r"^/v1/orders$", delay=2.5, status=502))

@@ -111,14 +111,19 @@ class SubiektConnector(ErpConnector):
             )
         skew = _skew(health.get("time"))
         bridge: dict[str, Any] = health["bridge"] if isinstance(health.get("bridge"), dict) else {}
+        # What the bridge does (1.1); without the list it speaks 1.0. Shown so a person sees at once
+        # why, say, "issue the invoice" is refused (a bridge without documents.fs).
+        listed = health.get("capabilities")
+        capabilities = sorted(map(str, listed)) if isinstance(listed, list) else sorted(mapping.CAPABILITIES_1_0)
         return _(
             "Subiekt reachable through the bridge (contract %(contract)s, company %(company)s, warehouse "
-            "%(warehouse)s); clocks %(skew)s s apart."
+            "%(warehouse)s); clocks %(skew)s s apart. The bridge does: %(capabilities)s."
         ) % {
             "contract": bridge.get("contract") or "1.0",
             "company": subiekt.get("company") or "—",
             "warehouse": subiekt.get("warehouse") or "—",
             "skew": skew if skew is not None else "?",
+            "capabilities": ", ".join(capabilities),
         }
 
     def callback_accepted(self, *, method: str, target: str, headers: Mapping[str, str], body: bytes) -> bool:

@@ -600,7 +600,8 @@ def test_v1_zk_documents_and_cancels_under_random_faults_are_made_exactly_once(
     poland, shop, bridge, admin_client, django_capture_on_commit_callbacks
 ):
     """Faults drawn per request from a seeded source on every bridge call (5xx, 503, stored-then-timeout,
-    stored-then-drop, dropped): each order has one ZK, one FS or PA, and a canceled one is canceled."""
+    stored-then-drop, dropped): each order has one ZK, one FS or PA, one WZ when shipped in the portal,
+    and a canceled one is canceled."""
     import random
 
     from django.utils import timezone
@@ -608,6 +609,7 @@ def test_v1_zk_documents_and_cancels_under_random_faults_are_made_exactly_once(
     from connectors.emulation import RandomFaults
     from connectors.models import Transfer, TransferKind
     from connectors.transfers import transfer_resend
+    from documents.services import shipment_create
 
     seed = random.randrange(1_000_000)
     print(f"seed={seed}")
@@ -640,12 +642,15 @@ def test_v1_zk_documents_and_cancels_under_random_faults_are_made_exactly_once(
             "/admin/orders/order/", {"action": "erp_sales_document", "_selected_action": [o.pk for o in orders[:3]]}
         )
         admin_client.post("/admin/orders/order/", {"action": "cancel", "_selected_action": [o.pk for o in orders[3:]]})
+        for order in orders[:2]:
+            shipment_create(order=order)
     settle()
     stuck = list(transfers.exclude(state=TransferState.SENT).values_list("kind", "state", "last_error"))
     assert stuck == [], f"seed={seed}"
     for n, p in enumerate(placed):
-        documents = [d["kind"] for d in bridge.state.orders[p["increment_id"]]["documents"]]
-        assert documents == (["ZK", "PA"] if n < 3 else ["ZK"]), f"seed={seed}"
+        documents = sorted(d["kind"] for d in bridge.state.orders[p["increment_id"]]["documents"])
+        assert documents == (["PA", "WZ", "ZK"] if n < 2 else ["PA", "ZK"] if n < 3 else ["ZK"]), f"seed={seed}"
         assert bridge.state.orders[p["increment_id"]]["canceled"] == (n >= 3), f"seed={seed}"
     assert transfers.filter(kind=TransferKind.ORDER_CANCEL).count() == 3
+    assert transfers.filter(kind=TransferKind.ERP_GOODS_RELEASE).count() == 2
     print(f"faults={dict(bridge.random_faults.drawn)} seed={seed}")

@@ -22,6 +22,7 @@ import dataclasses
 import logging
 from decimal import Decimal
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from inventory.models import Product, ProductAlias, StockLevel, Warehouse
@@ -62,15 +63,28 @@ def shop_pull_products(*, connection: Connection) -> SyncRun:
 
 
 def product_find(*, shop: Connection, sku: str = "", number: str = "") -> Product | None:
-    """A shop's product by SKU or ERP item number, also as it was called before a rename."""
-    products = Product.objects.filter(shop=shop)
-    if sku and (found := products.filter(sku=sku).first()):
-        return found
-    if number and (found := products.filter(reference=number).first()):
-        return found
-    for kind, value in (("sku", sku), ("number", number)):
-        alias = ProductAlias.objects.filter(product__shop=shop, kind=kind, value=value).first() if value else None
-        if alias is not None:
+    """A shop's product by SKU or ERP item number, also as it was called before a rename.
+
+    In this order of preference: the SKU, the ERP item number, a former SKU, a former number. One
+    query for the products and one for the former names (every imported record not yet bound asks,
+    so a 100 000-product catalogue asks 100 000 times)."""
+    keys = [(field, value) for field, value in (("sku", sku), ("reference", number)) if value]
+    if not keys:
+        return None
+    either = Q()
+    for field, value in keys:
+        either |= Q(**{field: value})
+    found = list(Product.objects.filter(either, shop=shop).order_by("sku", "pk"))
+    for field, value in keys:
+        if match := next((p for p in found if getattr(p, field) == value), None):
+            return match
+    former = Q()
+    for field, value in keys:
+        former |= Q(kind="sku" if field == "sku" else "number", value=value)
+    aliases = list(ProductAlias.objects.filter(former, product__shop=shop).select_related("product").order_by("pk"))
+    for field, value in keys:
+        kind = "sku" if field == "sku" else "number"
+        if alias := next((a for a in aliases if a.kind == kind and a.value == value), None):
             return alias.product
     return None
 

@@ -70,3 +70,24 @@ def test_a_returning_guest_is_one_customer(world):
     shop_pull_orders(connection=world.shop)
     assert Customer.objects.filter(email="lucja@example.pl").count() == 1
     assert Customer.objects.get(email="lucja@example.pl").full_name == "Łucja Wiśniewska"
+
+
+def test_s2_a_product_is_found_by_sku_then_number_then_former_names_in_two_queries(world):
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    from connectors.flows.catalogue import product_find
+    from inventory.models import Product, ProductAlias
+
+    by_sku = Product.objects.create(shop=world.shop, sku="A-1", reference="N-9", name="A")
+    by_number = Product.objects.create(shop=world.shop, sku="B-1", reference="N-1", name="B")
+    renamed = Product.objects.create(shop=world.shop, sku="C-2", reference="N-3", name="C")
+    ProductAlias.objects.create(product=renamed, kind="sku", value="C-1")
+    ProductAlias.objects.create(product=by_number, kind="number", value="N-OLD")
+    with CaptureQueriesContext(db) as queries:
+        assert product_find(shop=world.shop, sku="A-1", number="N-1") == by_sku  # the SKU wins
+        assert product_find(shop=world.shop, sku="ZZZ", number="N-1") == by_number
+        assert product_find(shop=world.shop, sku="C-1", number="N-OLD") == renamed  # a former SKU first
+        assert product_find(shop=world.shop, sku="", number="N-OLD") == by_number
+        assert product_find(shop=world.shop, sku="nothing", number="") is None
+    assert len(queries) == 1 + 1 + 2 + 2 + 2

@@ -120,7 +120,7 @@ def product_from_shop(
         warehouse, _made = Warehouse.objects.get_or_create(code=code, defaults={"name": code})
         StockLevel.objects.get_or_create(product=product, warehouse=warehouse, defaults={"physical": record.stock})
     if record.external_id:
-        bind_to(shop, product, record.external_id, synced=incoming, remote_updated_at=record.updated_at)
+        bind_to(shop, product, record.external_id, synced=incoming, remote_updated_at=record.updated_at, new=created)
     queued = False
     if (
         integration is not None
@@ -235,7 +235,7 @@ def _new_from_erp(
     product = Product(shop=integration.shop, sku=item.number, name=item.description, is_service=item.is_service)
     catalogue.apply(product, {**incoming, "active": "1" if integration.new_product_active else "0"})
     product.save()
-    bind_to(integration.erp, product, key, synced=incoming, shared=True, remote_updated_at=item.updated_at)
+    bind_to(integration.erp, product, key, synced=incoming, shared=True, remote_updated_at=item.updated_at, new=True)
     transfer_queue(connection=integration.shop, obj=product, kind=TransferKind.PRODUCT)
     return True, True
 

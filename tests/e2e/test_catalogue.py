@@ -190,3 +190,28 @@ def test_s7_a_new_buyer_and_a_new_product_are_sent_before_the_order(both_ways, m
     posts = [p for m, p, _ in visma.requests if m == "POST" and p != "/connect/token"]
     assert posts.index("/v1/customer") < posts.index("/v1/inventory") < posts.index("/v1/salesorder")
     assert len(visma.orders_with_ref(placed["increment_id"])) == 1
+
+
+def test_s1_a_first_import_costs_the_same_few_statements_per_product_at_any_size(magento):
+    """A new product is looked up (binding, SKU or number, former names) and inserted with its binding:
+    a constant number of statements each, so a 100 000-product catalogue costs no more per product."""
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    from connectors.flows.catalogue import shop_pull_products
+    from connectors.models import Connection
+
+    counts = []
+    for first, size in ((0, 10), (10, 30)):
+        for n in range(first, size):
+            magento.add_product(f"BULK-{n:03d}", f"Vare {n}", "100")
+        shop = Connection.objects.create(  # a first import each time: its own cursor, nothing bound
+            name=f"Magento {size}", role="shop", platform="magento", base_url=magento.base_url,
+            credentials={"token": magento.token},
+        )  # fmt: skip
+        with CaptureQueriesContext(db) as queries:
+            shop_pull_products(connection=shop)
+        assert Product.objects.filter(shop=shop, sku__startswith="BULK-").count() == size
+        counts.append(len(queries))
+    # per product: the record's savepoint and its release, 3 lookups, 2 inserts
+    assert (counts[1] - counts[0]) / 20 <= 7, counts  # 12 before the direct insert of a new binding

@@ -8,7 +8,7 @@ import hashlib
 from decimal import Decimal
 from urllib.parse import parse_qsl
 
-from connectors.platforms.specter import mapping
+from connectors.platforms.specter import answers, mapping
 from connectors.records import AddressRecord, CustomerRecord, ItemRecord, SalesOrderLineRecord, SalesOrderRecord
 
 HOME = AddressRecord(street="Storgatan 1", postcode="111 22", city="Stockholm", country="se")
@@ -223,14 +223,14 @@ def test_s8_a_spread_percentage_is_in_each_rows_price_and_named_in_its_comment()
 
 
 def test_write_answers_are_read_from_result_id_message():
-    assert mapping.parse_write_answer("1;5001;Order created") == mapping.WriteAnswer(
+    assert answers.parse_write_answer("1;5001;Order created") == answers.WriteAnswer(
         ok=True, id="5001", message="Order created", raw="1;5001;Order created"
     )
-    refusal = mapping.parse_write_answer("0;0;externalOrderNo 10045 already exists; see order")
+    refusal = answers.parse_write_answer("0;0;externalOrderNo 10045 already exists; see order")
     assert not refusal.ok and refusal.message == "externalOrderNo 10045 already exists; see order"
-    assert mapping.classify_refusal(refusal.message, action="newOrderSubmit") == ("duplicate_order", "")
-    assert mapping.classify_refusal("Incorrect key", action="newOrderSubmit") == ("credentials", "")
-    assert mapping.classify_refusal("Article 'X-9' not found", action="newOrderSubmit") == ("item_not_found", "X-9")
+    assert answers.classify_refusal(refusal.message, action="newOrderSubmit") == ("duplicate_order", "")
+    assert answers.classify_refusal("Incorrect key", action="newOrderSubmit") == ("credentials", "")
+    assert answers.classify_refusal("Article 'X-9' not found", action="newOrderSubmit") == ("item_not_found", "X-9")
 
 
 ARTICLES = """<?xml version="1.0" encoding="ISO-8859-1"?>
@@ -245,7 +245,7 @@ ARTICLES = """<?xml version="1.0" encoding="ISO-8859-1"?>
 
 
 def test_s2_s5_changed_articles_are_read_with_every_field_and_a_deletion_as_inactive():
-    items, limit = mapping.parse_articles(mapping.parse_xml(ARTICLES))
+    items, limit = answers.parse_articles(answers.parse_xml(ARTICLES))
     first, deleted, bad = items
     assert first == ItemRecord(
         number="MUGG-01", description="Kaffemugg stor", price_excl_vat=Decimal("79.20"),
@@ -259,13 +259,13 @@ def test_s2_s5_changed_articles_are_read_with_every_field_and_a_deletion_as_inac
 
 def test_error_99_names_the_open_batch_in_xml_and_text():
     xml = b"<specter><APIresponse><code>99</code><message>Batch 'abc123' is open</message></APIresponse></specter>"
-    assert mapping.api_response(mapping.parse_xml(xml)).open_batch == "abc123"
-    assert mapping.text_api_response("0;99;Batch 'def456' is not closed").open_batch == "def456"
+    assert answers.api_response(answers.parse_xml(xml)).open_batch == "abc123"
+    assert answers.text_api_response("0;99;Batch 'def456' is not closed").open_batch == "def456"
 
 
 def test_s10_stock_rows_of_the_main_site_are_read_and_untracked_articles_skipped():
     text = "70004;MUGG-01;33;b1\r70005;KNIV-02;noItemsAvailable;b1\r\n70006;LAMPA-9;2,5;b1\r"
-    assert [(r.sku, r.quantity) for r in mapping.parse_stock_text(text, warehouse="MAIN")] == [
+    assert [(r.sku, r.quantity) for r in answers.parse_stock_text(text, warehouse="MAIN")] == [
         ("MUGG-01", Decimal("33")),
         ("LAMPA-9", Decimal("2.5")),
     ]
@@ -278,7 +278,7 @@ def test_s11_order_changes_are_read_as_deleted_delivered_or_their_status():
     <order orderNo="5002"><orderstatus statusId="5" deliveryStatus=""/><deliveries/></order>
     <order orderNo="5003"><orderstatus statusId="2" deliveryStatus=""/><deliveries/></order>
     </orders></specter>"""
-    records = mapping.parse_order_changes(mapping.parse_xml(xml))
+    records = answers.parse_order_changes(answers.parse_xml(xml))
     assert [(r.number, r.external_order_no, r.status) for r in records] == [
         ("5001", "10045", "delivered"),
         ("5002", "", "deleted"),

@@ -23,7 +23,7 @@ from connectors.exceptions import (
 )
 from connectors.http import EXCERPT, HttpClient, redact
 
-from . import mapping
+from . import answers, mapping
 
 DEFAULT_BASE_URL = "https://api.specter.se/"
 CREDENTIALS_HINT = gettext_noop(
@@ -72,7 +72,7 @@ class SpecterClient(HttpClient):
         key_in_query: bool = False,
         query: Sequence[tuple[str, str]] = (),
         creates: bool = True,
-    ) -> mapping.WriteAnswer:
+    ) -> answers.WriteAnswer:
         """One ``putInfo.asp`` call; return its answer when the result is 1, else raise the typed
         refusal. ``creates``: the call may make a document (a lost answer is then ambiguous)."""
         key = self.key(subject)
@@ -96,9 +96,9 @@ class SpecterClient(HttpClient):
             headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/plain, */*"},
             idempotent=not creates,
         )
-        text = mapping.decode(response.content)
+        text = answers.decode(response.content)
         try:
-            answer = mapping.parse_write_answer(text)
+            answer = answers.parse_write_answer(text)
         except mapping.SpecterAnswerError as exc:
             error = AmbiguousError if creates else RetryableError
             raise error(
@@ -114,8 +114,8 @@ class SpecterClient(HttpClient):
             raise self._refusal(action, answer)
         return answer
 
-    def _refusal(self, action: str, answer: mapping.WriteAnswer) -> Exception:
-        code, subject = mapping.classify_refusal(answer.message, action=action)
+    def _refusal(self, action: str, answer: answers.WriteAnswer) -> Exception:
+        code, subject = answers.classify_refusal(answer.message, action=action)
         message = _("Specter refused %(action)s: %(message)s") % {
             "action": action,
             "message": answer.message or answer.raw,
@@ -126,7 +126,7 @@ class SpecterClient(HttpClient):
         if code == "duplicate_order":
             return DuplicateDocument(
                 message,
-                existing=answer.id if mapping.valid_id(answer.id) else "",
+                existing=answer.id if answers.valid_id(answer.id) else "",
                 response_excerpt=excerpt,
                 code=code,
             )

@@ -23,7 +23,7 @@ from connectors.records import (
     StockRecord,
 )
 
-from . import mapping
+from . import answers, mapping
 from .client import CREDENTIALS_HINT, SpecterClient
 
 T = TypeVar("T")
@@ -106,8 +106,8 @@ class SpecterConnector(ErpConnector):
         """Read the order change list without acknowledging it (the batch stays Specter's to hand
         out again): the key is checked, nothing changes."""
         batch = _batch_number()
-        root = mapping.parse_xml(self.client.read(ORDERS[0], batch=batch))
-        error = mapping.api_response(root)
+        root = answers.parse_xml(self.client.read(ORDERS[0], batch=batch))
+        error = answers.api_response(root)
         if error is not None and not error.open_batch:
             raise self._read_error(ORDERS[0], error)
         return _("Specter reachable; account %(sbm)s and API user accepted.") % {"sbm": self.client.sbm_id}
@@ -141,7 +141,7 @@ class SpecterConnector(ErpConnector):
             query=[("forceCustomerUpdate", "1"), *([("customerId", number)] if number else [])],
             creates=not number,
         )
-        if not mapping.valid_id(answer.id):
+        if not answers.valid_id(answer.id):
             raise RetryableError(
                 _("Specter accepted the customer but gave no customer number: %(answer)s") % {"answer": answer.raw},
                 hint=_("Sent again: Specter matches the customer by e-mail, so no second one is made."),
@@ -165,7 +165,7 @@ class SpecterConnector(ErpConnector):
             subject=item.number,
             key_in_query=True,
         )
-        internal = answer.id if mapping.valid_id(answer.id) else item.number
+        internal = answer.id if answers.valid_id(answer.id) else item.number
         return ItemRecord(**{**item.__dict__, "internal_id": internal})
 
     def update_item(self, internal_id: str, item: ItemRecord, *, fields: frozenset[str]) -> None:
@@ -184,7 +184,7 @@ class SpecterConnector(ErpConnector):
         """Specter's list of changed articles (S2, S5), acknowledged once every one was taken in."""
 
         def parse(root: ET.Element) -> tuple[list[ItemRecord | BadRecord], bool]:
-            items, limit = mapping.parse_articles(root)
+            items, limit = answers.parse_articles(root)
             records = [
                 item
                 if isinstance(item, ItemRecord)
@@ -207,16 +207,16 @@ class SpecterConnector(ErpConnector):
         text); ``items`` is not needed: only what changed is read. Acknowledged once taken in."""
         for _round in range(MAX_BATCHES):
             batch = _batch_number()
-            text = mapping.decode(self.client.read(STOCK[0], batch=batch, xml=False))
-            error = mapping.text_api_response(text)
+            text = answers.decode(self.client.read(STOCK[0], batch=batch, xml=False))
+            error = answers.text_api_response(text)
             reopened = error is not None and bool(error.open_batch)
             if error is not None and error.open_batch:
                 batch = error.open_batch
-                text = mapping.decode(self.client.read(STOCK[0], batch=batch, xml=False))
-                error = mapping.text_api_response(text)
+                text = answers.decode(self.client.read(STOCK[0], batch=batch, xml=False))
+                error = answers.text_api_response(text)
             if error is not None:
                 raise self._read_error(STOCK[0], error)
-            records = mapping.parse_stock_text(text, warehouse=warehouse)
+            records = answers.parse_stock_text(text, warehouse=warehouse)
             yield from records
             self.client.read(STOCK[1], batch=batch, xml=False)
             if not records and not reopened:
@@ -234,7 +234,7 @@ class SpecterConnector(ErpConnector):
             subject=order.customer_no,
             query=[("webshopId", webshop)] if webshop else [],
         )
-        if not mapping.valid_id(answer.id):
+        if not answers.valid_id(answer.id):
             raise PermanentError(
                 _("Specter accepted order %(order)s but gave no order number: %(answer)s")
                 % {"order": order.external_order_no, "answer": answer.raw},
@@ -251,7 +251,7 @@ class SpecterConnector(ErpConnector):
         """Specter's list of changed orders (S2, S11), acknowledged once taken in."""
 
         def parse(root: ET.Element) -> tuple[list[ErpOrderStatusRecord], bool]:
-            return mapping.parse_order_changes(root), False
+            return answers.parse_order_changes(root), False
 
         return self._batches(ORDERS, parse)
 
@@ -265,15 +265,15 @@ class SpecterConnector(ErpConnector):
         read, acknowledge = actions
         for _round in range(MAX_BATCHES):
             batch = _batch_number()
-            root = mapping.parse_xml(self.client.read(read, batch=batch))
-            error = mapping.api_response(root)
+            root = answers.parse_xml(self.client.read(read, batch=batch))
+            error = answers.api_response(root)
             # An earlier batch left open (a read that failed before acknowledging, a connection
             # test): read it again first, then go on with a new one.
             reopened = error is not None and bool(error.open_batch)
             if error is not None and error.open_batch:
                 batch = error.open_batch
-                root = mapping.parse_xml(self.client.read(read, batch=batch))
-                error = mapping.api_response(root)
+                root = answers.parse_xml(self.client.read(read, batch=batch))
+                error = answers.api_response(root)
             if error is not None:
                 raise self._read_error(read, error)
             records, more = parse(root)
@@ -282,13 +282,13 @@ class SpecterConnector(ErpConnector):
             if not more and not reopened:
                 return
 
-    def _read_error(self, action: str, error: mapping.ApiResponse) -> Exception:
+    def _read_error(self, action: str, error: answers.ApiResponse) -> Exception:
         message = _("Specter refused %(action)s (code %(code)s): %(message)s") % {
             "action": action,
             "code": error.code,
             "message": error.message,
         }
-        if mapping.classify_refusal(error.message, action=action)[0] == "credentials":
+        if answers.classify_refusal(error.message, action=action)[0] == "credentials":
             return AuthError(message, hint=_(CREDENTIALS_HINT))
         if error.code == "99":
             return RetryableError(message, hint=_("Specter still holds an earlier batch open; read again later."))

@@ -15,154 +15,25 @@ from django.utils.translation import gettext_lazy as _
 
 from connectors.admin_display import ICONS, TransferStateFilter, error_cell, icon, report_resend, state_icon
 from connectors.models import ErrorSource, TransferKind, TransferState
-from connectors.selectors import shop_choices, with_document_states, with_transfer
+from connectors.selectors import with_document_states, with_transfer
 from connectors.transfers import transfer_resend
 from fulfilment.selectors import allot
 from sync_portal.pagination import CappedPaginator
 
-from .models import Order, OrderAddress, OrderDiscount, OrderLine, OrderRefused, OrderStateChange
+from .admin_filters import FulfillableFilter, ShopFilter, ShopStatusFilter
+from .admin_inlines import (
+    OrderAddressInline,
+    OrderDiscountInline,
+    OrderLineInline,
+    OrderStateChangeInline,
+    document_inline,
+    order_is_sent,
+)
+from .models import Order, OrderRefused
 from .selectors import order_search
-
-
-class MirroredInline:
-    """Rows mirrored from the shop: fixed once the order went to the ERP, so what the ERP got and
-    what the portal shows never differ."""
-
-    def _sent(self, obj) -> bool:
-        return obj is not None and order_is_sent(obj)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return not self._sent(obj) and super().has_change_permission(request, obj)  # type: ignore[misc]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return not self._sent(obj) and super().has_add_permission(request, obj)  # type: ignore[misc]
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return not self._sent(obj) and super().has_delete_permission(request, obj)  # type: ignore[misc]
-
-
-class OrderLineInline(MirroredInline, admin.TabularInline):
-    model = OrderLine
-    extra = 0
-    fields = ["position", "sku", "reference", "name", "quantity", "unit_price_excl_vat", "vat_rate", "discount_amount"]
-
-
-class OrderAddressInline(MirroredInline, admin.StackedInline):
-    model = OrderAddress
-    extra = 0
-
-
-class OrderDiscountInline(MirroredInline, admin.TabularInline):
-    model = OrderDiscount
-    extra = 0
-
-
-def order_is_sent(order: Order) -> bool:
-    """Whether the order reached (or may have reached) the ERP: its mirrored fields are then fixed.
-    Asked by the page and each inline several times: answered once per order object."""
-    from connectors.models import Transfer
-
-    if not hasattr(order, "_is_sent"):
-        order._is_sent = bool(order.erp_order_no) or Transfer.objects.filter(  # type: ignore[attr-defined]
-            kind=TransferKind.SALES_ORDER, object_id=order.pk, content_type__model="order",
-            state__in=[TransferState.SENT, TransferState.SENDING, TransferState.UNKNOWN],
-        ).exists()  # fmt: skip
-    return order._is_sent  # type: ignore[attr-defined]
-
-
-class DocumentInline(admin.TabularInline):
-    """An order's documents of one kind, read-only, each with its transfer to the shop."""
-
-    extra = 0
-    can_delete = False
-    show_change_link = True
-    transfer_kind = ""
-
-    def get_queryset(self, request: HttpRequest):
-        return with_transfer(super().get_queryset(request), kind=self.transfer_kind)
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    @admin.display(description=_("In the shop"))
-    def shop_transfer(self, obj) -> str:
-        return state_icon(obj, resend_url=None)
-
-
-def _document_inline(model_path: str, kind: str, shown: list[str]) -> type[DocumentInline]:
-    from django.apps import apps
-
-    model = apps.get_model(model_path)
-    return type(
-        f"{model.__name__}Inline",
-        (DocumentInline,),
-        {
-            "model": model,
-            "transfer_kind": kind,
-            "fields": [*shown, "shop_transfer"],
-            "readonly_fields": [*shown, "shop_transfer"],
-        },
-    )
-
-
-class OrderStateChangeInline(admin.TabularInline):
-    model = OrderStateChange
-    extra = 0
-    can_delete = False
-    fields = readonly_fields = ["at", "from_state", "to_state", "by", "note"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
 
 # The allotment of stock to open orders, computed once per order-list request (R5).
 _allotment: ContextVar[dict | None] = ContextVar("allotment", default=None)
-
-
-class FulfillableFilter(admin.SimpleListFilter):
-    """Open, not yet invoiced orders that the free stock can serve in full, or cannot (R5)."""
-
-    title = _("fulfilment")
-    parameter_name = "fulfillable"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("Fulfillable from stock")), ("no", _("Not fulfillable"))]
-
-    def queryset(self, request, queryset):
-        if self.value() not in ("yes", "no"):
-            return queryset
-        wanted = self.value() == "yes"
-        return queryset.filter(pk__in=[pk for pk, a in allot().items() if a.fulfillable is wanted])
-
-
-class ShopFilter(admin.SimpleListFilter):
-    """The shop an order came from, listed from the connections (not a DISTINCT over the orders)."""
-
-    title = _("shop")
-    parameter_name = "shop__id__exact"
-
-    def lookups(self, request, model_admin):
-        return [(str(pk), name) for pk, name in shop_choices()[0]]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        return queryset.filter(shop_id=int(value)) if value and value.isdigit() else queryset
-
-
-class ShopStatusFilter(admin.SimpleListFilter):
-    """The shop status, among those the integrations name (transfer statuses, status map)."""
-
-    title = _("shop status")
-    parameter_name = "shop_status"
-
-    def lookups(self, request, model_admin):
-        return [(status, status) for status in shop_choices()[1]]
-
-    def queryset(self, request, queryset):
-        return queryset.filter(shop_status=self.value()) if self.value() else queryset
 
 
 @admin.register(Order)
@@ -203,10 +74,10 @@ class OrderAdmin(admin.ModelAdmin):
         OrderLineInline,
         OrderAddressInline,
         OrderDiscountInline,
-        _document_inline(
+        document_inline(
             "documents.Invoice", TransferKind.INVOICE, ["number", "state", "gross_total", "issued_at", "paid_at"]
         ),
-        _document_inline(
+        document_inline(
             "documents.Shipment", TransferKind.SHIPMENT, ["number", "carrier", "tracking_number", "shipped_at"]
         ),
         OrderStateChangeInline,

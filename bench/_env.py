@@ -6,7 +6,9 @@ is used (a benchmark whose figure concerns PostgreSQL asks for ``postgres_only``
 
 from __future__ import annotations
 
+import math
 import os
+import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -36,3 +38,16 @@ def fresh_database() -> None:
     call_command("migrate", verbosity=0)
     if os.environ.get("BENCH_DATABASE_URL"):
         call_command("flush", interactive=False, verbosity=0)
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on, for an emulator or a server the benchmark starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def p95(ordered: list[float]) -> float:
+    """The 95th percentile of sorted figures by nearest rank (the smallest figure that at least
+    95 % of them do not exceed); NaN when there are none."""
+    return ordered[max(0, math.ceil(len(ordered) * 0.95) - 1)] if ordered else float("nan")

@@ -11,12 +11,11 @@ this process's peak resident memory (what the pull holds at once, not the catalo
 from __future__ import annotations
 
 import resource
-import socket
 import subprocess
 import sys
 import time
 
-from _env import ROOT, fresh_database, setup  # noqa: E402
+from _env import ROOT, free_port, fresh_database, setup  # noqa: E402
 
 DATABASE = setup()
 
@@ -24,12 +23,6 @@ DATABASE = setup()
 from connectors.flows.catalogue import shop_pull_products  # noqa: E402
 from connectors.models import Connection  # noqa: E402
 from inventory.models import Product  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def main(total: int) -> None:

@@ -24,7 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from _env import fresh_database, setup  # noqa: E402
+from _env import fresh_database, setup
+from _env import p95 as percentile_95  # noqa: E402
 
 DATABASE = setup()
 
@@ -88,7 +89,7 @@ def main(count: int, every: float, seed: int) -> None:
     if not latencies:
         raise SystemExit(f"no order reached the ERP; see {log}")
     latencies.sort()
-    p95 = latencies[max(0, int(round(len(latencies) * 0.95)) - 1)]
+    p95 = percentile_95(latencies)
     print(
         f"orders={count} every_s={every} seed={seed} arrived={len(latencies)} lost={len(placed)} "
         f"order_interval_s=60 latency_p50_s={statistics.median(latencies):.1f} latency_p95_s={p95:.1f} "

@@ -19,24 +19,14 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-DATABASE_URL = os.environ.get("BENCH_DATABASE_URL") or (
-    f"sqlite:///{tempfile.mkdtemp(prefix='sync-portal-bench-')}/bench.sqlite3"
-)
-os.environ["DATABASE_URL"] = DATABASE_URL
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sync_portal.settings")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
+from _env import ROOT, free_port, fresh_database, setup  # noqa: E402
+from _env import p95 as percentile_95  # noqa: E402
 
-import django  # noqa: E402
+DATABASE = setup()
+DATABASE_URL = os.environ["DATABASE_URL"]  # as setup() chose it: the server and the cluster use it too
 
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from connectors.models import Connection, Integration, WebhookDelivery  # noqa: E402
@@ -44,17 +34,10 @@ from connectors.platforms.shoprenter.emulator import ShopRenterEmulator, seed_de
 from orders.models import Order  # noqa: E402
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def main() -> None:
     orders_n = int(sys.argv[1]) if len(sys.argv) > 1 else 30
     every = float(sys.argv[2]) if len(sys.argv) > 2 else 1.0
-    call_command("flush", interactive=False, verbosity=0) if "postgres" in DATABASE_URL else None
-    call_command("migrate", verbosity=0)
+    fresh_database()
     shop_emulator = ShopRenterEmulator().start()
     seed_demo(shop_emulator)
     for sku in ("LUE-01", "BOK-01", "SJAL-01"):
@@ -130,13 +113,13 @@ def main() -> None:
         raise SystemExit(f"no order arrived; webhook calls: {shop_emulator.deliveries[:5]}")
     lost = orders_n - len(latencies)
     latencies.sort()
-    p95 = latencies[max(0, int(len(latencies) * 0.95) - 1)] if latencies else float("nan")
+    p95 = percentile_95(latencies)
     print(
         f"orders={orders_n} every_s={every} arrived={len(latencies)} lost={lost} "
         f"webhooks={WebhookDelivery.objects.count()} "
         f"deliveries_ok={sum(1 for _url, status in shop_emulator.deliveries if status == 202)} "
         f"latency_p50_s={statistics.median(latencies):.2f} latency_p95_s={p95:.2f} latency_max_s={latencies[-1]:.2f} "
-        f"database={DATABASE_URL.split(':', 1)[0]}"
+        f"database={DATABASE}"
     )
 
 

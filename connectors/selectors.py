@@ -40,14 +40,13 @@ def transfers_stuck(*, timeout_seconds: int, now: dt.datetime | None = None) -> 
 
 def order_pulls_due(*, now: dt.datetime | None = None) -> list[Connection]:
     """Enabled shops whose own order read is due (``Connection.order_interval``)."""
-    from . import registry
     from .base import Capability
 
     now = now or timezone.now()
     return [
         c
         for c in Connection.objects.filter(role="shop", enabled=True, order_interval__gt=0)
-        if c.is_order_pull_due(now) and Capability.PULL_ORDERS in registry.get(c.platform).capabilities
+        if c.is_order_pull_due(now) and c.can(Capability.PULL_ORDERS)
     ]
 
 

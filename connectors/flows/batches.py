@@ -27,7 +27,7 @@ from ..exceptions import batch_item_error
 from ..models import AttemptOutcome, Connection, Integration, Transfer, TransferKind, TransferState
 from ..records import PriceRecord, StockRecord
 from ..selectors import CLAIMABLE
-from ..services import connector_for, enqueue, shop_connector
+from ..services import enqueue, shop_connector
 from ..transfers import AttemptLog, transfer_claim, transfer_fail, transfer_finish
 
 logger = logging.getLogger("connectors.engine")
@@ -38,7 +38,7 @@ MAX_PER_RUN = 2000  # transfers claimed by one run; the platform cuts them into 
 
 def batchable(connection: Connection, kind: str) -> bool:
     """Whether this transfer is sent in the shop's batch call rather than on its own."""
-    return kind in BATCH_KINDS and Capability.BATCH_PUSH in connector_for(connection).capabilities
+    return kind in BATCH_KINDS and connection.can(Capability.BATCH_PUSH)
 
 
 _last_enqueued: dict[int, float] = {}

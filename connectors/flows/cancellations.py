@@ -19,9 +19,7 @@ def order_cancel_in_erp(*, order: Order) -> Transfer | None:
     integration = getattr(order.shop, "integration", None)
     if order.state != OrderState.CANCELED or not order.erp_order_no or integration is None:
         return None
-    from .. import registry
-
-    if Capability.CANCEL_ORDERS not in registry.get(integration.erp.platform).capabilities:
+    if not integration.erp.can(Capability.CANCEL_ORDERS):
         return None
     return transfer_queue(connection=integration.erp, obj=order, kind=TransferKind.ORDER_CANCEL)
 

@@ -27,7 +27,7 @@ from ..exceptions import PermanentError, RetryableError
 from ..models import AttemptOutcome, Connection, SyncRun, Transfer, TransferKind, TransferState
 from ..pulls import pull_stream
 from ..records import ErpInvoiceRecord, ErpShipmentRecord, ShopDocumentRecord
-from ..services import connector_for, erp_connector, shop_connector
+from ..services import erp_connector, shop_connector
 from ..transfers import AttemptLog, handles, remote_create, transfer_lookup, transfer_queue, transfer_run_now
 
 logger = logging.getLogger("connectors.engine")
@@ -48,7 +48,7 @@ MODELS: dict[str, type[Invoice] | type[Shipment] | type[CreditNote]] = {
 def document_queue(sender, *, document: Invoice | Shipment | CreditNote, **_kwargs) -> Transfer | None:
     """Queue the document's transfer to the order's shop, when the shop records documents."""
     shop = document.order.shop
-    if Capability.PUSH_DOCUMENTS not in connector_for(shop).capabilities:
+    if not shop.can(Capability.PUSH_DOCUMENTS):
         logger.info("%s keeps no documents: %s stays in the portal", shop, document)
         return None
     return transfer_queue(connection=shop, obj=document, kind=KINDS[type(document)])

@@ -28,14 +28,12 @@ from ..transfers import AttemptLog, handles, remote_create, transfer_queue
 def orders_sales_document_queue(*, order_ids: list[int]) -> int:
     """Queue the ERP's sales document for each order already in an ERP that issues them; returns
     how many were queued (the others have no ERP order yet or an ERP that cannot)."""
-    from .. import registry
-
     queued = 0
     for order in (
         Order.objects.filter(pk__in=order_ids).exclude(erp_order_no="").select_related("shop__integration__erp")
     ):
         erp = order.shop.integration.erp
-        if Capability.SALES_DOCUMENTS in registry.get(erp.platform).capabilities:
+        if erp.can(Capability.SALES_DOCUMENTS):
             transfer_queue(connection=erp, obj=order, kind=TransferKind.ERP_SALES_DOCUMENT)
             queued += 1
     return queued
@@ -67,9 +65,7 @@ def goods_release_queue(sender, *, document, made_in_erp: bool = False, **_kwarg
     integration = getattr(document.order.shop, "integration", None)
     if integration is None:
         return None
-    from .. import registry
-
-    if Capability.RELEASE_GOODS not in registry.get(integration.erp.platform).capabilities:
+    if not integration.erp.can(Capability.RELEASE_GOODS):
         return None
     if any(quantity > 0 for quantity in shippable(document.order).values()):
         return None

@@ -92,6 +92,13 @@ class Connection(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def can(self, capability: str) -> bool:
+        """Whether this connection's platform can do ``capability`` (a class fact of its connector:
+        asked without building the connector, so without decrypting its credentials)."""
+        from .. import registry
+
+        return capability in registry.get(self.platform).capabilities
+
     @property
     def has_credentials(self) -> bool:
         return bool(self.credentials)
